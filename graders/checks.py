@@ -1,0 +1,265 @@
+"""What a part checks and how a verdict is reached, on the grader's side.
+
+A part is a list of items. An item asks one question of the student's code (a
+function on some probe inputs, or a constant) and compares each answer with the
+torch reference. A failed item is matched against the part's catalogued mistakes:
+each mistake is student-shaped code that the grader runs on the same probes; when
+the student's answers match a mistake's, the feedback names it.
+"""
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One question put to the student's kernel: read `name`, call it on `args`."""
+
+    id: str
+    name: str
+    args: tuple | None = None
+    note: str = ""
+
+    def describe(self) -> str:
+        if self.args is None:
+            return self.name
+        return f"{self.name} on {self.note}" if self.note else self.name
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one probe gave: a value, or why there is none."""
+
+    value: Any = None
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    type_name: str = ""
+
+
+def run(fn: Callable, args: tuple | None) -> Outcome:
+    """Run trusted code (the reference or a known mistake) the way the kernel runs the student's."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(over="warn", divide="warn", invalid="warn"):
+                value = fn(*args) if args is not None else fn
+        return Outcome(
+            value=normalize(value),
+            warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught),
+            type_name=type(value).__name__,
+        )
+    except Exception as exc:
+        return Outcome(error=f"{type(exc).__name__}: {exc}")
+
+
+def normalize(value: Any) -> Any:
+    """Numbers and nested sequences of numbers become float arrays; the rest stays."""
+    if value is None or isinstance(value, str | dict):
+        return value
+    array = np.asarray(value)
+    return array.astype(float) if array.dtype.kind in "biuf" else value
+
+
+def values_match(got: Any, want: Any, atol: float, rtol: float) -> bool:
+    if isinstance(want, str):
+        return isinstance(got, str) and _letter(got) == _letter(want)
+    if not isinstance(want, np.ndarray) or not isinstance(got, np.ndarray):
+        return False
+    if got.shape != want.shape:
+        return False
+    return bool(np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True))
+
+
+def _letter(text: str) -> str:
+    return text.strip().strip("().").strip().lower()
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: the code a student writes, and what to tell them.
+
+    `code` defines the student's name(s) the wrong way; the grader runs it on the
+    same probes, and tests and the demo class paste it into a submission. `detect`
+    replaces that comparison where a mistake is a property of the answer
+    (a plot drawn over the wrong range).
+    """
+
+    name: str
+    hint: str
+    code: str
+    detect: Callable[[dict[str, "Outcome"]], bool] | None = None
+
+    def namespace(self) -> dict:
+        ns: dict = {"np": np}
+        exec(compile(self.code, f"<mistake: {self.name}>", "exec"), ns)
+        return ns
+
+
+@dataclass
+class Item:
+    """One graded question: `reference` must agree with the student on every probe."""
+
+    label: str
+    points: float
+    probes: Sequence[Probe]
+    reference: Callable | None = None
+    mistakes: Sequence[Mistake] = ()
+    atol: float = 1e-6
+    rtol: float = 1e-5
+    no_warnings: bool = False
+    view: Callable[[Any], Any] | None = None
+    judge: Callable[[dict[str, Outcome]], str | None] | None = None
+
+    def expected(self, probe: Probe) -> Outcome:
+        return run(self.reference, probe.args)
+
+    def failure(self, answers: dict[str, Outcome]) -> str | None:
+        """Why the student's answers fail this item, or None when they pass."""
+        if self.judge is not None:
+            missing = [p for p in self.probes if answers[p.id].error]
+            if missing:
+                return _describe_error(missing[0], answers[missing[0].id])
+            return self.judge(answers)
+        for probe in self.probes:
+            got, want = answers[probe.id], self.expected(probe)
+            reason = self._mismatch(probe, got, want)
+            if reason:
+                return reason
+        return None
+
+    def _mismatch(self, probe: Probe, got: Outcome, want: Outcome) -> str | None:
+        if got.error:
+            return _describe_error(probe, got)
+        if self.no_warnings and got.warnings:
+            return f"{probe.describe()} emitted {got.warnings[0]}"
+        got_value, want_value = self._viewed(got.value), self._viewed(want.value)
+        if values_match(got_value, want_value, self.atol, self.rtol):
+            return None
+        return f"{probe.describe()} gave {_show(got_value, got.type_name)}" + _shape_note(
+            got_value, want_value
+        )
+
+    def _viewed(self, value: Any) -> Any:
+        if self.view is None:
+            return value
+        try:
+            return normalize(self.view(value))
+        except Exception:
+            return None
+
+    def matches(self, mistake: Mistake, answers: dict[str, Outcome]) -> bool:
+        """Do the student's answers on this item's probes agree with the mistake's?"""
+        if mistake.detect is not None:
+            return mistake.detect(answers)
+        ns = mistake.namespace()
+        return all(
+            probe.name in ns and self._agrees(answers[probe.id], run(ns[probe.name], probe.args))
+            for probe in self.probes
+        )
+
+    def _agrees(self, got: Outcome, want: Outcome) -> bool:
+        if got.error or want.error:
+            return bool(got.error and want.error) and _error_type(got) == _error_type(want)
+        if self.no_warnings and bool(got.warnings) != bool(want.warnings):
+            return False
+        return values_match(self._viewed(got.value), self._viewed(want.value), self.atol, self.rtol)
+
+
+def _error_type(outcome: Outcome) -> str:
+    return (outcome.error or "").split(":", 1)[0]
+
+
+def _describe_error(probe: Probe, got: Outcome) -> str:
+    if got.error and got.error.startswith("NameError"):
+        return f"`{probe.name}` is not defined: did the cell that defines it run without errors?"
+    return f"{probe.describe()} failed: {got.error}"
+
+
+def _show(value: Any, type_name: str) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size > 12:
+            return f"an array of shape {value.shape}"
+        if value.ndim == 0:
+            return f"{value.item():g}"
+        return np.array2string(value, precision=4, separator=", ").replace("\n", "")
+    if value is None:
+        return "None" if type_name == "NoneType" else f"a value of type {type_name}"
+    return repr(value)[:80]
+
+
+def _shape_note(got: Any, want: Any) -> str:
+    if isinstance(got, np.ndarray) and isinstance(want, np.ndarray):
+        if got.shape != want.shape:
+            return f" (shape {got.shape}; expected shape {want.shape})"
+        if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
+            return " (nan or inf where a finite value is expected)"
+        return " (wrong values)"
+    return ""
+
+
+@dataclass
+class ItemResult:
+    label: str
+    points: float
+    earned: float
+    problem: str | None = None
+    mistake: Mistake | None = None
+
+
+@dataclass
+class Verdict:
+    """The grader's decision on one part: points per item and what to tell the student."""
+
+    title: str
+    results: list[ItemResult] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def points(self) -> float:
+        return sum(r.points for r in self.results)
+
+    @property
+    def earned(self) -> float:
+        return round(min(sum(r.earned for r in self.results), self.points), 6)
+
+    @property
+    def mistakes(self) -> list[Mistake]:
+        seen: dict[str, Mistake] = {}
+        for r in self.results:
+            if r.mistake:
+                seen.setdefault(r.mistake.name, r.mistake)
+        return list(seen.values())
+
+
+@dataclass
+class Part:
+    """An exam part graded by one autograder test cell (`grade_id`)."""
+
+    grade_id: str
+    title: str
+    build: Callable[[np.random.Generator], list[Item]]
+
+    def items(self, rng: np.random.Generator) -> list[Item]:
+        return self.build(rng)
+
+    def grade(self, items: list[Item], answers: dict[str, Outcome]) -> Verdict:
+        verdict = Verdict(self.title)
+        for item in items:
+            problem = item.failure(answers)
+            mistake = None
+            if problem:
+                mistake = next((m for m in item.mistakes if item.matches(m, answers)), None)
+            earned = 0.0 if problem else item.points
+            verdict.results.append(ItemResult(item.label, item.points, earned, problem, mistake))
+        return verdict
+
+    def probes(self, items: list[Item]) -> list[Probe]:
+        unique: dict[str, Probe] = {}
+        for item in items:
+            for probe in item.probes:
+                unique.setdefault(probe.id, probe)
+        return list(unique.values())

@@ -1,0 +1,75 @@
+"""The source notebooks and the grader agree: names, givens, options; and the
+committed notebooks are clean."""
+
+import re
+
+import numpy as np
+import pytest
+from helpers import REPO, SOURCE, solution_namespace
+
+from graders import exam
+from graders.parts import REGISTRY, backprop, conv_vs_mlp, true_false
+from graders.submissions import read
+
+NOTEBOOKS = sorted(SOURCE.glob("*.ipynb"))
+
+
+def _test_cells():
+    return [
+        c
+        for path in NOTEBOOKS
+        for c in read(path).cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+    ]
+
+
+def test_every_test_cell_is_graded_by_a_part_and_every_part_has_its_cell():
+    ids = [c.metadata.nbgrader["grade_id"] for c in _test_cells()]
+    assert sorted(ids) == sorted(REGISTRY)
+
+
+def test_points_of_each_test_cell_equal_its_items():
+    for cell in _test_cells():
+        part = REGISTRY[cell.metadata.nbgrader["grade_id"]]
+        total = sum(item.points for item in part.items(np.random.default_rng(0)))
+        assert cell.metadata.nbgrader["points"] == pytest.approx(total), part.grade_id
+
+
+def test_hidden_tests_hold_no_code():
+    for cell in _test_cells():
+        hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*)### END HIDDEN TESTS", cell.source, re.S)
+        assert hidden, cell.metadata.nbgrader["grade_id"]
+        assert all(line.startswith("#") for line in hidden.group(1).splitlines())
+
+
+def test_the_notebooks_givens_are_the_exams():
+    part1 = solution_namespace(SOURCE / "part1_exam_questions.ipynb")
+    part2 = solution_namespace(SOURCE / "part2_extra_exercises.ipynb")
+    np.testing.assert_array_equal(part1["IMAGE"], exam.IMAGE)
+    for name in ("A", "X", "T", "LEARNING_RATE"):
+        np.testing.assert_array_equal(part2[name], getattr(exam, name))
+
+
+@pytest.mark.parametrize("module", [conv_vs_mlp, backprop])
+def test_multiple_choice_options_in_the_notebook_are_the_graders(module):
+    text = "\n".join(c.source for path in NOTEBOOKS for c in read(path).cells)
+    for letter, option in module.OPTIONS.items():
+        assert f"**({letter})** {option}" in text
+
+
+def test_true_false_statements_in_the_notebook_are_the_graders():
+    text = "\n".join(c.source for c in read(SOURCE / "part2_extra_exercises.ipynb").cells)
+    for statement in true_false.STATEMENTS:
+        assert statement in text
+
+
+def test_2e_states_the_minibatch_mean_convention():
+    text = "\n".join(c.source for c in read(SOURCE / "part2_extra_exercises.ipynb").cells)
+    assert "averaged over\nthe minibatch" in text and "a sum over the minibatch" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + sorted((REPO / "release").rglob("*.ipynb")), ids=str)
+def test_committed_notebooks_have_no_outputs(path):
+    for cell in read(path).cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None
