@@ -36,6 +36,8 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 c.Execute.timeout = 30
+# The kernel's own start-up warnings (TCP without encryption) are not the student's output.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
 c.InjectProbes.call_budget = 5.0
 
 # Feedback shows verdicts, never the hidden tests; a notebook is written beside the HTML.

@@ -185,7 +185,8 @@ def _show(value: Any, type_name: str) -> str:
             return f"an array of shape {value.shape}"
         if value.ndim == 0:
             return f"{value.item():g}"
-        return np.array2string(value, precision=4, separator=", ").replace("\n", "")
+        text = np.array2string(value, separator=", ", formatter={"float_kind": lambda v: f"{v:.4g}"})
+        return text.replace("\n", "")
     if value is None:
         return "None" if type_name == "NoneType" else f"a value of type {type_name}"
     return repr(value)[:80]

@@ -23,6 +23,7 @@ from graders.parts import REGISTRY
 
 STATE = "cvexam"
 HARNESS_MARK = "cvexam-harness"
+VERDICT = "cvexam_verdict"
 _HARNESS_SOURCE = Path(harness.__file__).read_text()
 
 
@@ -102,6 +103,7 @@ class GradeReports(NbGraderPreprocessor):
             verdict.note = None if payload else reason
             cell.source = state["sources"][part_id]
             cell.outputs = verdicts.cell_outputs(verdict, cell.get("execution_count"))
+            cell.metadata[VERDICT] = verdicts.as_metadata(verdict)
         return nb, resources
 
 

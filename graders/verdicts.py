@@ -54,6 +54,15 @@ def as_html(verdict: Verdict) -> str:
     )
 
 
+def as_metadata(verdict: Verdict) -> dict:
+    """The verdict as data, kept in the graded cell's metadata for exports and reports."""
+    return {
+        "title": verdict.title,
+        "text": as_text(verdict),
+        "mistakes": [m.name for m in verdict.mistakes],
+    }
+
+
 def cell_outputs(verdict: Verdict, execution_count: int | None) -> list[NotebookNode]:
     message = new_output("display_data", data={"text/plain": as_text(verdict), "text/html": as_html(verdict)})
     score = new_output(

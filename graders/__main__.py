@@ -1,0 +1,120 @@
+"""The instructor's commands: `python -m graders demo | grade | ci`.
+
+demo   the whole run on the demo class: release, submissions, grading, feedback,
+       exports and the class report, with a sqlite gradebook in this folder
+grade  grade what is in submitted/ (all students, or --student ...)
+ci     grade and write every result file under one folder; exit 0 when grading
+       ran, whatever the scores, non-zero when the pipeline itself failed
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+from sqlalchemy.exc import SAWarning
+
+from graders import class_report, exports
+from graders.course import Course, CourseError
+from graders.grading import grade, students_in
+
+DEMO_CLASS = Path(__file__).resolve().parent.parent / "demo" / "submitted"
+DEMO_DUE = "2026-12-01 17:00:00 UTC"
+
+
+def _generate(course: Course, assignment: str) -> None:
+    outcome = course.api().generate_assignment(assignment, force=True, create=True)
+    if not outcome["success"]:
+        raise CourseError(f"generate_assignment {assignment} failed:\n{outcome.get('error', '')}")
+
+
+def _report(course: Course, results, out: Path, assignment: str) -> None:
+    written = exports.write_all(course, results, out)
+    page = out / "report.html"
+    class_report.write_html(results, page, f"{assignment}: class report")
+    print(class_report.as_text(results))
+    print(f"\nfeedback: {course.folder('feedback')}/<student>/{assignment}/ (HTML and notebook)")
+    print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
+
+
+def demo(course: Course, out: Path) -> int:
+    assignment = course.default_assignment()
+    print(f"demo: releasing {assignment} and handing in the demo class ({DEMO_CLASS})")
+    _generate(course, assignment)
+    with course.gradebook() as gb:
+        gb.update_or_create_assignment(assignment, duedate=DEMO_DUE)
+    submitted = course.folder("submitted")
+    for student in sorted(p for p in DEMO_CLASS.iterdir() if p.is_dir()):
+        shutil.rmtree(submitted / student.name, ignore_errors=True)
+        shutil.copytree(student, submitted / student.name)
+    students = sorted(p.name for p in DEMO_CLASS.iterdir() if p.is_dir())
+    results = grade(course, assignment, students)
+    _report(course, results, out, assignment)
+    return 0
+
+
+def grade_command(course: Course, assignment: str | None, students: list[str] | None, out: Path) -> int:
+    assignment = assignment or course.default_assignment()
+    students = students or students_in(course, assignment)
+    if not students:
+        raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
+    results = grade(course, assignment, students)
+    _report(course, results, out, assignment)
+    return 0
+
+
+def ci(course: Course, assignment: str | None, students: list[str] | None, out: Path) -> int:
+    """Grade what is present; 0 when grading ran, whatever the scores; 1 when the pipeline broke."""
+    assignment = assignment or course.default_assignment()
+    try:
+        _generate(course, assignment)
+        students = students or students_in(course, assignment)
+        results = grade(course, assignment, students) if students else []
+        _report(course, results, out, assignment)
+    except CourseError:
+        raise
+    except Exception:
+        traceback.print_exc()
+        print("error: the grading pipeline itself failed (see above)", file=sys.stderr)
+        return 1
+    for result in results:
+        print(f"{result.student}: {exports.points_line(result)}")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a") as f:
+            f.write(exports.markdown(results))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo_p = sub.add_parser("demo", help="the whole instructor run on the demo class")
+    demo_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+    for name, help_text in [("grade", "grade submitted/"), ("ci", "grade submitted/ and write result files")]:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
+        p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+        p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+    args = parser.parse_args(argv)
+    # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
+    warnings.filterwarnings("ignore", category=SAWarning)
+    try:
+        course = Course.open(args.course)
+        out = args.out if args.out.is_absolute() else course.root / args.out
+        if args.command == "demo":
+            return demo(course, out)
+        if args.command == "ci":
+            return ci(course, args.assignment, args.student, out)
+        return grade_command(course, args.assignment, args.student, out)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
