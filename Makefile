@@ -9,7 +9,8 @@ setup:
 demo: setup
 	.venv/bin/python -m graders demo
 
-test: setup
+test:
+	bash scripts/setup.sh --browser
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m pytest
 

@@ -12,22 +12,25 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
-    Execute,
     GetGrades,
     LimitOutput,
     SaveAutoGrades,
 )
 
+from graders import sandbox
+from graders.execution import ResilientExecute
 from graders.preprocessors import GradeReports, InjectProbes, WriteFeedbackNotebook
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "cv-exam"
+# The local exchange for release, fetch, submit, collect and feedback (graders/classroom.py).
+c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
 
 c.Autograde.autograde_preprocessors = [
     InjectProbes,
-    Execute,
+    ResilientExecute,
     GradeReports,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -35,9 +38,27 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+# A kernel that dies or hangs costs only its cell: ResilientExecute restarts it and goes on.
 c.Execute.timeout = 30
-# The kernel's own start-up warnings (TCP without encryption) are not the student's output.
-c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+c.ResilientExecute.timeout_after_fault = 5
+c.ResilientExecute.max_output_bytes = 1_000_000
+# Test cells a student deleted come back from the gradebook and are graded.
+c.OverwriteCells.add_missing_cells = True
+
+# Student kernels run in a bubblewrap sandbox (graders/sandbox.py; its kernelspec is
+# installed into the venv by scripts/setup.sh), reached over ipc sockets since the
+# sandbox has no network. Its limits are the kernel's arguments.
+c.Execute.kernel_name = "cvexam-sandbox"
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = sandbox.IPC_PREFIX
+c.Execute.extra_arguments = [
+    f"--sandbox-memory={2 * 1024**3}",  # bytes of address space
+    "--sandbox-processes=256",
+    "--sandbox-open-files=256",
+    "--sandbox-cpu-seconds=600",
+    f"--sandbox-file-size={200 * 1024**2}",
+    "--IPKernelApp.log_level=ERROR",  # the kernel's start-up chatter is not the student's output
+]
 c.InjectProbes.call_budget = 5.0
 
 # Feedback shows verdicts, never the hidden tests; a notebook is written beside the HTML.

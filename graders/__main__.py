@@ -31,6 +31,15 @@ def _generate(course: Course, assignment: str) -> None:
         raise CourseError(f"generate_assignment {assignment} failed:\n{outcome.get('error', '')}")
 
 
+def _ensure_generated(course: Course, assignment: str) -> None:
+    """autograde needs the assignment in the gradebook: generate it if it is not there yet."""
+    with course.gradebook() as gb:
+        if any(a.name == assignment for a in gb.assignments):
+            return
+    print(f"{assignment} is not in the gradebook yet: running generate_assignment first", file=sys.stderr)
+    _generate(course, assignment)
+
+
 def _report(course: Course, results, out: Path, assignment: str) -> None:
     written = exports.write_all(course, results, out)
     page = out / "report.html"
@@ -61,6 +70,7 @@ def grade_command(course: Course, assignment: str | None, students: list[str] | 
     students = students or students_in(course, assignment)
     if not students:
         raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
+    _ensure_generated(course, assignment)
     results = grade(course, assignment, students)
     _report(course, results, out, assignment)
     return 0

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -66,6 +67,19 @@ class Course:
         if not names:
             raise CourseError(f"no notebooks in {source}")
         return names
+
+    def grade_ids(self, assignment: str) -> dict[str, set[str]]:
+        """Each notebook of the assignment's source, with the grade ids of its cells."""
+        return {
+            name: {
+                c.metadata["nbgrader"]["grade_id"]
+                for c in nbformat.read(
+                    self.folder("source") / assignment / f"{name}.ipynb", as_version=4
+                ).cells
+                if "grade_id" in c.metadata.get("nbgrader", {})
+            }
+            for name in self.notebooks(assignment)
+        }
 
     def assignments(self) -> list[str]:
         return sorted(p.name for p in self.folder("source").iterdir() if p.is_dir())

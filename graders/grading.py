@@ -12,6 +12,7 @@ from typing import TextIO
 from graders.course import Course, CourseError
 from graders.intake import stage
 from graders.results import SubmissionResult, collect
+from graders.sandbox import status
 
 STAGING = ".grading/submitted"
 
@@ -72,11 +73,12 @@ def grade(
     missing = [s for s in students if not (course.folder("submitted") / s / assignment).is_dir()]
     if missing:
         raise CourseError(f"no submission of {assignment} for: {', '.join(missing)}")
-    expected = course.notebooks(assignment)
+    expected = course.grade_ids(assignment)
     config = copy.deepcopy(course.config)
     config.CourseDirectory.submitted_directory = STAGING
     api = Course(course.root, config).api()
     progress, results = Progress(len(students), stream), []
+    stream.write(f"grading {assignment}: {len(students)} submission(s); {status()}\n")
     for student in students:
         started = time.monotonic()
         intake = stage(

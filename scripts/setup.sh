@@ -9,4 +9,25 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "setup: installing the pinned stack (nbgrader 0.9.6, JupyterLab 4.6.6, torch 2.13.0 CPU, ...)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+# The grading sandbox: Debian's bubblewrap, and the kernelspec that starts kernels inside it.
+if ! command -v bwrap >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing bubblewrap (apt-get)"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    else
+        echo "setup: WARNING: bubblewrap is not installed; grading will run UNSANDBOXED" >&2
+    fi
+fi
+.venv/bin/jupyter kernelspec install --sys-prefix --name cvexam-sandbox graders/kernels/cvexam-sandbox >/dev/null 2>&1
+# The one-machine classroom: the exchange and a Jupyter config per role.
+.venv/bin/python -m graders.classroom setup
+# --browser (for the tests): Debian's Chromium, which Playwright drives headless.
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing chromium (apt-get)"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup: WARNING: chromium is not installed; the browser test will be skipped" >&2
+    fi
+fi
 echo "setup: done ($(.venv/bin/python -c 'import nbgrader, torch; print("nbgrader", nbgrader.__version__, "torch", torch.__version__)'))"

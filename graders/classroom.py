@@ -1,0 +1,114 @@
+"""The whole nbgrader loop on one machine: a local exchange, JupyterLab per role,
+and student workspaces.
+
+- The exchange is `exchange/` in the course folder (`c.Exchange.root` in
+  nbgrader_config.py), open to every user as nbgrader needs.
+- Each role has its own Jupyter config folder (`.jupyter-roles/<role>/`): the
+  instructor gets all of nbgrader's lab and server extensions; a student only the
+  Assignment List and Validate (the formgrader, Create Assignment and the course
+  list are disabled, as nbgrader documents).
+- A student works in `students/<id>/`, whose nbgrader_config.py points at the
+  same exchange and course. There Validate runs the kernel with stderr sent to
+  stdout, so a warning does not fail a right answer (autograde ignores stderr too).
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+STUDENT_ONLY_OFF = ["formgrader", "create-assignment", "course-list"]
+SERVER_EXTENSIONS = ["formgrader", "validate_assignment", "assignment_list", "course_list"]
+STUDENT_SERVER_OFF = ["formgrader", "course_list"]
+STDERR_TO_STDOUT = "import sys; sys.stderr = sys.stdout"
+
+
+def exchange(course_root: Path) -> Path:
+    """The exchange folder, created open to all (nbgrader's Assignment List needs that)."""
+    folder = course_root / "exchange"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o777)
+    return folder
+
+
+def role_config(course_root: Path, role: str) -> Path:
+    """The Jupyter config folder of `role` ("instructor" or "student")."""
+    folder = course_root / ".jupyter-roles" / role
+    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    off = STUDENT_ONLY_OFF if role == "student" else []
+    page = {"disabledExtensions": {f"@jupyter/nbgrader:{name}": True for name in off}}
+    (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1))
+    server_off = STUDENT_SERVER_OFF if role == "student" else []
+    extensions = {f"nbgrader.server_extensions.{n}": n not in server_off for n in SERVER_EXTENSIONS}
+    server = {"ServerApp": {"jpserver_extensions": extensions}}
+    (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    news = folder / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    return folder
+
+
+def student_workspace(course_root: Path, student: str, course_id: str = "cv-exam") -> Path:
+    """`students/<student>/`, with an nbgrader_config.py for the shared exchange."""
+    folder = course_root / "students" / student
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {course_id!r}\n"
+        f"c.Exchange.root = {str(exchange(course_root))!r}\n"
+        "# Validate ignores stderr as autograde does: a warning does not fail a right answer.\n"
+        f"c.Execute.extra_arguments = {[f'--IPKernelApp.exec_lines={STDERR_TO_STDOUT}']!r}\n"
+    )
+    return folder
+
+
+def lab_command(port: int, token: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+
+
+def lab_environment(course_root: Path, role: str, workdir: Path, user: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["JUPYTER_CONFIG_DIR"] = str(role_config(course_root, role))
+    env["JUPYTER_RUNTIME_DIR"] = str(workdir / ".runtime")
+    env["USER"] = env["LOGNAME"] = user  # the exchange files submissions under this name
+    return env
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graders.classroom", description=__doc__.split("\n\n")[0])
+    parser.add_argument("role", choices=["instructor", "student", "setup"])
+    parser.add_argument("--course", type=Path, default=Path.cwd())
+    parser.add_argument("--student", default="student1", help="the student's id (role student)")
+    parser.add_argument("--port", type=int, default=8888)
+    parser.add_argument("--token", default="")
+    args = parser.parse_args(argv)
+    root = args.course.resolve()
+    exchange(root)
+    for role in ("instructor", "student"):
+        role_config(root, role)
+    if args.role == "setup":
+        print(f"classroom: exchange {root / 'exchange'}, role configs in {root / '.jupyter-roles'}")
+        return 0
+    workdir = root if args.role == "instructor" else student_workspace(root, args.student)
+    user = "instructor" if args.role == "instructor" else args.student
+    env = lab_environment(root, args.role, workdir, user)
+    print(f"JupyterLab as {args.role} ({user}) in {workdir}: http://127.0.0.1:{args.port}/lab", flush=True)
+    os.chdir(workdir)
+    os.execve(sys.executable, lab_command(args.port, args.token), env)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

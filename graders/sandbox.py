@@ -1,0 +1,178 @@
+"""Start a student's kernel inside a bubblewrap sandbox (the `cvexam-sandbox` kernelspec).
+
+Run by jupyter_client as `python -m graders.sandbox -f CONNECTION_FILE [options]
+[kernel args]`, with the notebook's folder as the working directory. The kernel gets:
+
+- no network (its own network namespace), its own PID, IPC and UTS namespaces;
+- a read-only view of /usr, a few files of /etc, the Python environment and the
+  notebook's own folder; nothing else of the machine: not the course's
+  `source/`, `graders/` or gradebook, not other students' folders, not the home
+  directory; a private, size-limited, writable /tmp;
+- a real non-root uid (65534), so its limits bite: address space, processes,
+  open files, CPU seconds, file size;
+- the kernel's sockets over jupyter_client's ipc transport, in a folder of its
+  own that the grader reaches through links.
+
+Where bubblewrap cannot run, the kernel starts unsandboxed (limits still set)
+and says so on stderr; `status()` tells the grader beforehand.
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NOBODY = 65534
+IPC_DIR = Path(tempfile.gettempdir()) / "cvexam-ipc"
+IPC_PREFIX = str(IPC_DIR / "kernel")
+PRIVATE_PREFIX = "cvexam-sandbox-"
+ETC_FILES = ["passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "hosts"]
+PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
+
+
+def _options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="graders.sandbox")
+    parser.add_argument("-f", dest="connection_file", required=True)
+    parser.add_argument("--sandbox-memory", type=int, default=2 * 1024**3, help="bytes of address space")
+    parser.add_argument("--sandbox-processes", type=int, default=256)
+    parser.add_argument("--sandbox-open-files", type=int, default=256)
+    parser.add_argument("--sandbox-cpu-seconds", type=int, default=600)
+    parser.add_argument("--sandbox-file-size", type=int, default=200 * 1024**2, help="bytes per written file")
+    return parser.parse_known_args(argv)
+
+
+def _limit(options: argparse.Namespace) -> None:
+    """Set the limits now: the sandbox and the kernel inherit them."""
+    for which, value in [
+        (resource.RLIMIT_AS, options.sandbox_memory),
+        (resource.RLIMIT_NPROC, options.sandbox_processes),
+        (resource.RLIMIT_NOFILE, options.sandbox_open_files),
+        (resource.RLIMIT_CPU, options.sandbox_cpu_seconds),
+        (resource.RLIMIT_FSIZE, options.sandbox_file_size),
+        (resource.RLIMIT_CORE, 0),
+    ]:
+        resource.setrlimit(which, (value, value))
+
+
+def unusable_reason() -> str | None:
+    """Why bubblewrap cannot sandbox a kernel here, or None when it can."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    if os.geteuid() != 0:
+        return "the grader does not run as root, which this sandbox needs to drop to a non-root uid"
+    probe = subprocess.run(
+        ["bwrap", "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "--", "/bin/true"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        return f"bwrap cannot create namespaces here: {probe.stderr.strip()[:200]}"
+    return None
+
+
+def status() -> str:
+    reason = unusable_reason()
+    if reason is None:
+        return "sandbox: bubblewrap (no network, read-only system, non-root uid, resource limits)"
+    return f"sandbox: NONE, student code runs UNSANDBOXED with the grader's rights ({reason})"
+
+
+def _sweep_stale() -> None:
+    """Remove private folders and links left by kernels whose launcher is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    for link in IPC_DIR.glob("kernel-*"):
+        if link.is_symlink() and not link.exists():
+            link.unlink(missing_ok=True)
+
+
+def _prepare(connection_file: str) -> tuple[Path, Path, list[Path]]:
+    """A private folder for the kernel: its connection file, and the folder of its sockets."""
+    IPC_DIR.mkdir(mode=0o755, exist_ok=True)
+    _sweep_stale()
+    private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, suffix=f"-{os.getpid()}"))
+    ipc = private / "ipc"
+    ipc.mkdir()
+    connection = private / "connection.json"
+    shutil.copy(connection_file, connection)
+    info = json.loads(connection.read_text())
+    links = []
+    for port in PORTS:
+        link = Path(f"{info['ip']}-{info[port]}")
+        if link.parent == IPC_DIR:
+            link.unlink(missing_ok=True)
+            link.symlink_to(ipc / link.name)
+            links.append(link)
+    for path in (private, ipc, connection):
+        os.chown(path, NOBODY, NOBODY)
+    connection.chmod(0o600)
+    return private, connection, links
+
+
+def bwrap_command(connection: Path, ipc: Path, workdir: Path, kernel_args: list[str]) -> list[str]:
+    python_dirs = sorted({sys.prefix, sys.base_prefix})
+    command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    command += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    command += ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
+    for name in ("lib", "lib64", "bin", "sbin"):
+        if Path(f"/{name}").is_symlink():
+            command += ["--symlink", os.readlink(f"/{name}"), f"/{name}"]
+        elif Path(f"/{name}").is_dir():
+            command += ["--ro-bind", f"/{name}", f"/{name}"]
+    for name in ETC_FILES:
+        command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    for folder in python_dirs:
+        command += ["--ro-bind", folder, folder]
+    command += ["--size", str(256 * 1024**2), "--perms", "1777", "--tmpfs", "/tmp"]
+    command += ["--bind", str(ipc), str(IPC_DIR), "--ro-bind", str(connection), "/tmp/.connection.json"]
+    command += ["--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    parents = {str(parent) for path in (*python_dirs, str(workdir)) for parent in Path(path).parents}
+    for parent in sorted(parents - {"/", "/tmp"}):
+        command += ["--chmod", "0755", parent]  # bwrap makes mount points root-only: let the kernel through
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "MALLOC_ARENA_MAX": "2",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "IPYTHONDIR": "/tmp/.ipython",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    command += ["--clearenv"] + [x for key, value in env.items() for x in ("--setenv", key, value)]
+    command += ["--", "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    command += ["--no-new-privs", sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/.connection.json"]
+    return command + kernel_args
+
+
+def main(argv: list[str]) -> int:
+    options, kernel_args = _options(argv)
+    reason = unusable_reason()
+    if reason is not None:
+        print(f"[graders.sandbox] WARNING: this kernel is UNSANDBOXED: {reason}", file=sys.stderr)
+        _limit(options)
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", options.connection_file, *kernel_args]
+        os.execv(sys.executable, kernel)
+    private, connection, links = _prepare(options.connection_file)
+    _limit(options)
+    process = subprocess.Popen(bwrap_command(connection, private / "ipc", Path.cwd(), kernel_args))
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda s, f: process.send_signal(s))
+    try:
+        return process.wait()
+    finally:
+        for link in links:
+            link.unlink(missing_ok=True)
+        shutil.rmtree(private, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
