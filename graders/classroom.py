@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+from graders.course import Course
+
 STUDENT_ONLY_OFF = ["formgrader", "create-assignment", "course-list"]
 SERVER_EXTENSIONS = ["formgrader", "validate_assignment", "assignment_list", "course_list"]
 STUDENT_SERVER_OFF = ["formgrader", "course_list"]
@@ -49,14 +51,19 @@ def role_config(course_root: Path, role: str) -> Path:
     return folder
 
 
-def student_workspace(course_root: Path, student: str, course_id: str = "cv-exam") -> Path:
-    """`students/<student>/`, with an nbgrader_config.py for the shared exchange."""
+def student_workspace(course_root: Path, student: str) -> Path:
+    """`students/<student>/`, with an nbgrader_config.py for the course's exchange."""
+    course_id = Course.open(course_root).course_id
     folder = course_root / "students" / student
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {course_id!r}\n"
+        "# Submissions are filed under this id, whatever the operating-system user is.\n"
+        f"c.CourseDirectory.student_id = {student!r}\n"
         f"c.Exchange.root = {str(exchange(course_root))!r}\n"
+        "# The student's own record of submissions (nbgrader keeps it in the home folder by default).\n"
+        f"c.Exchange.cache = {str(folder / '.nbgrader-cache')!r}\n"
         "# Validate ignores stderr as autograde does: a warning does not fail a right answer.\n"
         f"c.Execute.extra_arguments = {[f'--IPKernelApp.exec_lines={STDERR_TO_STDOUT}']!r}\n"
     )

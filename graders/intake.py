@@ -18,7 +18,9 @@ from nbformat import NotebookNode
 MAX_FILE_BYTES = 500_000_000
 MAX_SOURCE_BYTES = 10_000_000
 SCHEMA_VERSION = 3
-TIMESTAMP = "timestamp.txt"
+MAX_EXCHANGE_FILE_BYTES = 10_000
+# Written by nbgrader's exchange on submit; release_feedback needs them beside the notebooks.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 @dataclass
@@ -119,12 +121,14 @@ def stage(submission: Path, staging: Path, expected: dict[str, set[str]]) -> Int
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    if (submission / TIMESTAMP).is_file():
-        shutil.copy(submission / TIMESTAMP, staging / TIMESTAMP)
+    for name in EXCHANGE_FILES:
+        path = submission / name
+        if path.is_file() and path.stat().st_size <= MAX_EXCHANGE_FILE_BYTES:
+            shutil.copy(path, staging / name)
     files = sorted(p for p in submission.glob("*.ipynb") if p.is_file())
     found, intake.problems = _match_names(files, expected)
     for other in sorted(p for p in submission.rglob("*") if p.is_file() and p.suffix != ".ipynb"):
-        if other.name != TIMESTAMP:
+        if other.relative_to(submission).as_posix() not in EXCHANGE_FILES:
             size = other.stat().st_size
             intake.problems.append(f"{other.name} ({size:,} bytes) was not graded: only notebooks are")
     for name, path in sorted(found.items()):

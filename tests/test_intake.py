@@ -43,7 +43,12 @@ def _submissions(submitted):
         writer(folder)
         cases[student] = (expected_problem, expected_score)
 
-    case("good", lambda f: _write(f, f"{PART1}.ipynb", source), None, PART1_POINTS)
+    def as_the_exchange_left_it(folder):
+        _write(folder, f"{PART1}.ipynb", source)
+        (folder / "timestamp.txt").write_text("2026-11-29 10:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text("ab" * 64)
+
+    case("good", as_the_exchange_left_it, None, PART1_POINTS)
     case("not-json", lambda f: (f / f"{PART1}.ipynb").write_text('{"cells": ['), "not valid JSON", 0)
     case(
         "not-a-notebook",
@@ -105,6 +110,7 @@ def graded(tmp_path_factory):
     assert done.returncode == 0, done.stderr[-3000:]
     results = {r["student"]: r for r in json.loads((course / "results" / "results.json").read_text())}
     results["__hashes__"] = (before, _hashes(course / "submitted"))
+    results["__feedback__"] = sorted(p.name for p in (course / "feedback" / "good" / ASSIGNMENT).iterdir())
     return cases, results
 
 
@@ -137,6 +143,11 @@ def test_the_good_submission_is_untouched_by_the_bad_ones(graded):
     _, results = graded
     assert not [p for p in results["good"]["problems"] if "part2" not in p]
     assert sum(p["score"] for p in results["good"]["parts"]) == PART1_POINTS
+
+
+def test_the_exchange_files_reach_the_feedback_for_release_feedback(graded):
+    _, results = graded
+    assert {"timestamp.txt", "submission_secret.txt"} <= set(results["__feedback__"])
 
 
 def test_submitted_files_are_never_changed(graded):

@@ -1,0 +1,316 @@
+"""The whole nbgrader loop in a real JupyterLab, driven by headless Chromium.
+
+The instructor releases the assignment to the local exchange. A student fetches
+it in the Assignment List, types an answer into a solution cell, runs it,
+Validates and submits. The instructor collects, grades and releases feedback.
+The student fetches the feedback and sees the verdict. The instructor marks the
+hand-graded proof in the formgrader, and the mark reaches the gradebook and the
+export. Screenshots go to test-artifacts/browser/."""
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from helpers import ASSIGNMENT, REPO, SOURCE, env, nbgrader, new_course
+
+from graders.submissions import read
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+SHOTS = REPO / "test-artifacts" / "browser"
+STUDENT = "alice"
+PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
+TOKEN = "cvexam-test-token"
+PROOF_MARK = 1.5
+ANSWER = (
+    "def linear_forward(x, W, b):\n"
+    "    import warnings\n"
+    '    warnings.warn("a harmless warning, written to stderr")\n'
+    "    return x @ W.T + b\n"
+)
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """A JupyterLab server for one role, started with the project's own command."""
+
+    def __init__(self, course: Path, role: str, log: Path) -> None:
+        self.port = _free_port()
+        command = [sys.executable, "-m", "graders.classroom", role, "--course", str(course)]
+        command += ["--student", STUDENT, "--port", str(self.port), "--token", TOKEN]
+        self.log = open(log, "w")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/api/status?token={TOKEN}", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError(f"JupyterLab ({role}) did not start: see {log}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def _ready(page, lab: Lab, path: str = "") -> None:
+    page.goto(f"{lab.url}/lab/workspaces/test-{time.monotonic_ns()}{path}?token={TOKEN}")
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=60_000)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
+
+
+def _command(page, command: str, args: dict | None = None) -> None:
+    page.evaluate("([c, a]) => window.jupyterapp.commands.execute(c, a)", [command, args or {}])
+
+
+def _nbgrader_menu(page) -> str:
+    """The items of the Nbgrader menu in the main menu bar."""
+    page.click("#jp-MainMenu .lm-MenuBar-itemLabel:text-is('Nbgrader')")
+    items = page.wait_for_selector(".lm-Menu:not(.lm-mod-hidden)").inner_text()
+    page.keyboard.press("Escape")
+    return items
+
+
+def _assignment_list(page):
+    _command(page, "nbgrader:open-assignment-list")
+    return page.wait_for_selector("#nbgrader-assignment-list", timeout=30_000)
+
+
+def _answer_the_rest(workspace: Path) -> None:
+    """The student's other answers, as if typed earlier (the test types one answer itself):
+    every solution of both notebooks, the 2b proof included, but linear_forward."""
+    for name in (PART1, PART2):
+        nb, source = read(workspace / f"{name}.ipynb"), read(SOURCE / f"{name}.ipynb")
+        solutions = {
+            c.metadata.nbgrader["grade_id"]: c.source for c in source.cells if "nbgrader" in c.metadata
+        }
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.metadata.get("nbgrader", {}).get("solution") and grade_id != "linear_forward":
+                lines = solutions[grade_id].splitlines()
+                cell.source = "\n".join(line for line in lines if "SOLUTION" not in line)
+        nbformat.write(nb, workspace / f"{name}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    course = new_course(tmp_path_factory.mktemp("classroom"))
+    nbgrader(course, "release_assignment", ASSIGNMENT, "--force")
+    student_lab = Lab(course, "student", SHOTS / "student-lab.log")
+    instructor_lab = None
+    seen: dict = {}
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            _ready(page, student_lab)
+            _student_fetches_solves_validates_submits(page, course, seen)
+            _instructor_collects_grades_releases(course)
+            _student_fetches_feedback(page, student_lab, course, seen)
+            instructor_lab = Lab(course, "instructor", SHOTS / "instructor-lab.log")
+            _instructor_marks_the_proof(page, instructor_lab, course, seen)
+            browser.close()
+    finally:
+        student_lab.stop()
+        if instructor_lab:
+            instructor_lab.stop()
+    return course, seen
+
+
+def _student_fetches_solves_validates_submits(page, course: Path, seen: dict) -> None:
+    panel = _assignment_list(page)
+    released = panel.wait_for_selector(f"#released_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
+    seen["student_menu"] = _nbgrader_menu(page)
+    page.screenshot(path=SHOTS / "0-released.png")
+    released.query_selector("button:has-text('Fetch')").click()
+    page.wait_for_selector(f"#fetched_assignments_list > .list_item:has-text('{ASSIGNMENT}')", timeout=30_000)
+    page.screenshot(path=SHOTS / "1-assignment-list.png")
+
+    _answer_the_rest(course / "students" / STUDENT / ASSIGNMENT)
+    _command(page, "docmanager:open", {"path": f"{ASSIGNMENT}/{PART1}.ipynb"})
+    page.wait_for_selector(
+        ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
+    )
+    cell = page.locator(".jp-NotebookPanel .jp-Cell:has-text('def linear_forward')").first
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(ANSWER)
+    _command(page, "notebook:run-all-cells")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-InputArea-prompt')]"
+        ".some(p => p.textContent.includes('[*]')) === false",
+        timeout=120_000,
+    )
+    page.wait_for_selector(
+        ".jp-OutputArea-output:has-text('linear_forward: shapes look right')", timeout=60_000
+    )
+    page.locator(".jp-Cell:has-text('def linear_forward')").first.scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "2-notebook-answered.png")
+
+    page.click(".jp-NotebookPanel-toolbar .validate-button")
+    dialog = page.wait_for_selector(".jp-Dialog", timeout=120_000)
+    page.wait_for_selector("#validation-message", timeout=120_000)
+    seen["validate"] = dialog.inner_text()
+    seen["validate_passed"] = page.locator(".nbgrader-SuccessDialog").count() > 0
+    page.screenshot(path=SHOTS / "3-validate-dialog.png")
+    page.click(".jp-Dialog-footer button.jp-mod-accept")
+    _command(page, "docmanager:save")
+    time.sleep(1)
+
+    panel = _assignment_list(page)
+    fetched = panel.wait_for_selector(f"#fetched_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
+    fetched.query_selector("button:has-text('Submit')").click()
+    page.wait_for_selector(
+        f"#submitted_assignments_list > .list_item:has-text('{ASSIGNMENT}')", timeout=60_000
+    )
+    page.screenshot(path=SHOTS / "4-submitted.png")
+
+
+def _instructor_collects_grades_releases(course: Path) -> None:
+    nbgrader(course, "collect", ASSIGNMENT)
+    graded = subprocess.run(
+        [sys.executable, "-m", "graders", "grade", ASSIGNMENT],
+        cwd=course,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert graded.returncode == 0, graded.stderr[-3000:]
+    nbgrader(course, "release_feedback", ASSIGNMENT)
+
+
+def _student_fetches_feedback(page, lab: Lab, course: Path, seen: dict) -> None:
+    _ready(page, lab)
+    panel = _assignment_list(page)
+    item = panel.wait_for_selector(f"#submitted_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
+    item.query_selector("button:has-text('Fetch Feedback')").click()
+    feedback_root = course / "students" / STUDENT / ASSIGNMENT / "feedback"
+    deadline = time.monotonic() + 60
+    while not list(feedback_root.rglob(f"{PART1}.html")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    html = next(feedback_root.rglob(f"{PART1}.html"))
+    relative = html.relative_to(course / "students" / STUDENT)
+    page.goto(f"{lab.url}/files/{relative}?token={TOKEN}")
+    page.wait_for_selector(".cvexam-verdict")
+    seen["feedback"] = page.locator("body").inner_text()
+    page.locator(".cvexam-verdict").first.scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "5-feedback.png")
+
+
+def _instructor_marks_the_proof(page, lab: Lab, course: Path, seen: dict) -> None:
+    _ready(page, lab)  # also logs in: formgrader pages need the cookie
+    seen["instructor_menu"] = _nbgrader_menu(page)
+    page.goto(f"{lab.url}/formgrader/gradebook/{ASSIGNMENT}/{PART2}")
+    page.wait_for_selector("a:has-text('Submission #1')", timeout=60_000)
+    seen["formgrader_list"] = page.locator("table").inner_text()
+    page.screenshot(path=SHOTS / "6-formgrader-submissions.png")
+    page.click("a:has-text('Submission #1')")
+    score = page.wait_for_selector("input.score#softmax_proof", timeout=60_000)
+    seen["formgrader_cell"] = page.locator("body").inner_text()
+    score.scroll_into_view_if_needed()
+    score.fill(str(PROOF_MARK))
+    page.fill("textarea#softmax_proof-comment", "Clear and complete.")
+    page.press("textarea#softmax_proof-comment", "Tab")
+    page.wait_for_timeout(2000)
+    page.locator("textarea#softmax_proof-comment").scroll_into_view_if_needed()
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(500)
+    page.screenshot(path=SHOTS / "7-formgrader-proof.png")
+
+
+def test_the_student_sees_only_the_assignment_list_and_validate(loop):
+    _, seen = loop
+    assert "Assignment List" in seen["student_menu"]
+    assert "Formgrader" not in seen["student_menu"]
+    assert "Formgrader" in seen["instructor_menu"]
+
+
+def test_validate_passes_a_right_answer_that_writes_a_warning_to_stderr(loop):
+    _, seen = loop
+    assert seen["validate_passed"], seen["validate"]
+
+
+def test_the_submission_reaches_the_instructor_and_is_graded(loop):
+    course, _ = loop
+    results = json.loads((course / "results" / "results.json").read_text())
+    alice = next(r for r in results if r["student"] == STUDENT)
+    linear = next(p for p in alice["parts"] if p["grade_id"] == "test_linear_forward")
+    assert linear["score"] == linear["max_score"]
+
+
+def test_the_student_reads_the_verdict_in_the_fetched_feedback(loop):
+    _, seen = loop
+    assert "1a linear_forward: 2 / 2 points" in seen["feedback"]
+    assert "HIDDEN TESTS" not in seen["feedback"]
+
+
+def test_a_mark_given_in_the_formgrader_reaches_the_gradebook_and_the_export(loop):
+    course, seen = loop
+    assert "Submission #1" in seen["formgrader_list"]
+    assert "cancels" in seen["formgrader_cell"]  # the student's proof, shown to the grader
+    nbgrader(course, "export", "--to", "grades.csv")
+    rows = (course / "grades.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    alice = dict(zip(header, next(r for r in rows if f",{STUDENT}," in r).split(","), strict=True))
+    results = json.loads((course / "results" / "results.json").read_text())
+    autograded = next(r for r in results if r["student"] == STUDENT)["score"]
+    assert float(alice["score"]) == pytest.approx(autograded + PROOF_MARK)
+
+
+def test_validate_agrees_with_autograde_on_the_command_line(loop):
+    """nbgrader validate exits 0 either way: its output says which."""
+    course, _ = loop
+    workspace = course / "students" / STUDENT
+    right = workspace / "right.ipynb"
+    wrong = workspace / "wrong.ipynb"
+    nb = read(workspace / ASSIGNMENT / f"{PART1}.ipynb")
+    nbformat.write(nb, right)
+    for cell in nb.cells:
+        if "def linear_forward" in cell.source:
+            cell.source = "def linear_forward(x, W, b):\n    return x @ W + b\n"
+    nbformat.write(nb, wrong)
+    outputs = {}
+    for path in (right, wrong):
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "validate", path.name],
+            cwd=workspace,
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        outputs[path.name] = done.stdout + done.stderr
+    assert "Success! Your notebook passes all the tests." in outputs["right.ipynb"]
+    assert "VALIDATION FAILED" in outputs["wrong.ipynb"]
