@@ -129,9 +129,10 @@ def bwrap_command(connection: Path, ipc: Path, workdir: Path, kernel_args: list[
             command += ["--ro-bind", f"/{name}", f"/{name}"]
     for name in ETC_FILES:
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # The private /tmp first: the Python environment or the notebook may live under /tmp.
+    command += ["--size", str(256 * 1024**2), "--perms", "1777", "--tmpfs", "/tmp"]
     for folder in python_dirs:
         command += ["--ro-bind", folder, folder]
-    command += ["--size", str(256 * 1024**2), "--perms", "1777", "--tmpfs", "/tmp"]
     command += ["--bind", str(ipc), str(IPC_DIR), "--ro-bind", str(connection), "/tmp/.connection.json"]
     command += ["--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     parents = {str(parent) for path in (*python_dirs, str(workdir)) for parent in Path(path).parents}
