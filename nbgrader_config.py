@@ -10,7 +10,6 @@ import os
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
-    CheckCellMetadata,
     ClearHiddenTests,
     GetGrades,
     LimitOutput,
@@ -36,10 +35,12 @@ c.Autograde.autograde_preprocessors = [
     LimitOutput,
     SaveAutoGrades,
     AssignLatePenalties,
-    CheckCellMetadata,
-]
+]  # nbgrader's default ends with CheckCellMetadata, which sanitizing has run already
+
 # A kernel that dies or hangs costs only its cell: ResilientExecute restarts it and goes on.
 c.Execute.timeout = 30
+# A graded kernel holds nothing worth a graceful goodbye: kill it at once.
+c.Execute.shutdown_kernel = "immediate"
 c.ResilientExecute.timeout_after_fault = 5
 c.ResilientExecute.max_output_bytes = 1_000_000
 # Test cells a student deleted come back from the gradebook and are graded.
@@ -50,14 +51,14 @@ c.OverwriteCells.add_missing_cells = True
 # sandbox has no network. Its limits are the kernel's arguments.
 c.Execute.kernel_name = "cvexam-sandbox"
 c.KernelManager.transport = "ipc"
-c.KernelManager.ip = sandbox.IPC_PREFIX
+c.KernelManager.ip = sandbox.ipc_prefix()
 c.Execute.extra_arguments = [
     f"--sandbox-memory={2 * 1024**3}",  # bytes of address space
     "--sandbox-processes=256",
     "--sandbox-open-files=256",
     "--sandbox-cpu-seconds=600",
     f"--sandbox-file-size={200 * 1024**2}",
-    "--IPKernelApp.log_level=ERROR",  # the kernel's start-up chatter is not the student's output
+    "--IPKernelApp.log_level=CRITICAL",  # the kernel's start-up chatter is not the student's output
 ]
 c.InjectProbes.call_budget = 5.0
 

@@ -49,7 +49,7 @@ def _report(course: Course, results, out: Path, assignment: str) -> None:
     print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
 
 
-def demo(course: Course, out: Path) -> int:
+def demo(course: Course, out: Path, workers: int | None) -> int:
     assignment = course.default_assignment()
     print(f"demo: releasing {assignment} and handing in the demo class ({DEMO_CLASS})")
     _generate(course, assignment)
@@ -60,29 +60,33 @@ def demo(course: Course, out: Path) -> int:
         shutil.rmtree(submitted / student.name, ignore_errors=True)
         shutil.copytree(student, submitted / student.name)
     students = sorted(p.name for p in DEMO_CLASS.iterdir() if p.is_dir())
-    results = grade(course, assignment, students)
+    results = grade(course, assignment, students, workers=workers)
     _report(course, results, out, assignment)
     return 0
 
 
-def grade_command(course: Course, assignment: str | None, students: list[str] | None, out: Path) -> int:
+def grade_command(
+    course: Course, assignment: str | None, students: list[str] | None, out: Path, workers: int | None
+) -> int:
     assignment = assignment or course.default_assignment()
     students = students or students_in(course, assignment)
     if not students:
         raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
     _ensure_generated(course, assignment)
-    results = grade(course, assignment, students)
+    results = grade(course, assignment, students, workers=workers)
     _report(course, results, out, assignment)
     return 0
 
 
-def ci(course: Course, assignment: str | None, students: list[str] | None, out: Path) -> int:
+def ci(
+    course: Course, assignment: str | None, students: list[str] | None, out: Path, workers: int | None
+) -> int:
     """Grade what is present; 0 when grading ran, whatever the scores; 1 when the pipeline broke."""
     assignment = assignment or course.default_assignment()
     try:
         _generate(course, assignment)
         students = students or students_in(course, assignment)
-        results = grade(course, assignment, students) if students else []
+        results = grade(course, assignment, students, workers=workers) if students else []
         _report(course, results, out, assignment)
     except CourseError:
         raise
@@ -99,17 +103,28 @@ def ci(course: Course, assignment: str | None, students: list[str] | None, out: 
     return 0
 
 
+WORKERS_HELP = "submissions graded side by side (default: one per core)"
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
     sub = parser.add_subparsers(dest="command", required=True)
     demo_p = sub.add_parser("demo", help="the whole instructor run on the demo class")
     demo_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+    demo_p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     for name, help_text in [("grade", "grade submitted/"), ("ci", "grade submitted/ and write result files")]:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
         p.add_argument("--student", action="append", help="grade only this student (repeatable)")
         p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+        p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     args = parser.parse_args(argv)
     # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
     warnings.filterwarnings("ignore", category=SAWarning)
@@ -117,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         course = Course.open(args.course)
         out = args.out if args.out.is_absolute() else course.root / args.out
         if args.command == "demo":
-            return demo(course, out)
+            return demo(course, out, args.workers)
         if args.command == "ci":
-            return ci(course, args.assignment, args.student, out)
-        return grade_command(course, args.assignment, args.student, out)
+            return ci(course, args.assignment, args.student, out, args.workers)
+        return grade_command(course, args.assignment, args.student, out, args.workers)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

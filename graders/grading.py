@@ -1,18 +1,29 @@
-"""Grade what is in `submitted/`: intake, autograde and feedback, one submission at
-a time in one process, with a progress line each. A submission that fails is
-recorded with its reason and never stops the others."""
+"""Grade what is in `submitted/`: intake, autograde and feedback, with a progress line
+per submission. Submissions are graded side by side in worker processes forked from
+this one, so nbgrader, torch and the reference are imported once per run. A
+submission that fails is recorded with its reason and never stops the others."""
 
 import copy
+import multiprocessing
+import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TextIO
 
+import torch
+from nbgrader.apps.api import NbGraderAPI
+
+import graders.preprocessors  # noqa: F401  (imported once here, before the workers fork)
 from graders.course import Course, CourseError
+from graders.gradebook_writes import serialize_sqlite_transactions
 from graders.intake import stage
 from graders.results import SubmissionResult, collect
-from graders.sandbox import status
+from graders.sandbox import ipc_prefix, status
 
 STAGING = ".grading/submitted"
 
@@ -62,43 +73,98 @@ def _zero_ungraded(course: Course, assignment: str, student: str) -> None:
         gb.db.commit()
 
 
+@dataclass
+class _Job:
+    """What every grading process needs: set before the workers fork, so they share it."""
+
+    course: Course
+    api: NbGraderAPI
+    assignment: str
+    expected: dict[str, set[str]]
+
+
+_job: _Job | None = None
+
+
+def _grade_one(student: str) -> SubmissionResult:
+    """Intake, autograde and feedback for one student, in this process."""
+    assert _job is not None
+    course, assignment, started = _job.course, _job.assignment, time.monotonic()
+    intake = stage(
+        course.folder("submitted") / student / assignment,
+        course.root / STAGING / student / assignment,
+        _job.expected,
+    )
+    problems = list(intake.problems)
+    if intake.staged:
+        outcome = _job.api.autograde(assignment, student, force=True, create=True)
+        if not outcome["success"]:
+            problems.append(f"autograde failed: {_failure_reason(outcome)}")
+    if not intake.staged or not (course.folder("autograded") / student / assignment).is_dir():
+        _zero_ungraded(course, assignment, student)
+    else:
+        _job.api.generate_feedback(assignment, student, force=True)
+    result = collect(course, assignment, student, problems)
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def _start_worker() -> None:
+    """In a fresh worker: its kernels' sockets under names of its own (see sandbox.ipc_prefix)."""
+    assert _job is not None
+    config = copy.deepcopy(_job.api.config)
+    if config.KernelManager.get("transport") == "ipc":
+        config.KernelManager.ip = ipc_prefix()
+    _job.api = Course(_job.course.root, config).api()
+    torch.set_num_threads(1)
+
+
+def _in_parallel(students: list[str], workers: int, done: Callable[[SubmissionResult], None]) -> list[str]:
+    """Grade in `workers` forked processes; return the students whose worker was lost."""
+    lost = []
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+        futures = {pool.submit(_grade_one, student): student for student in students}
+        for future in as_completed(futures):
+            try:
+                done(future.result())
+            except (BrokenProcessPool, OSError):
+                lost.append(futures[future])
+    return lost
+
+
 def grade(
     course: Course,
     assignment: str,
     students: Iterable[str] | None = None,
     stream: TextIO = sys.stderr,
+    workers: int | None = None,
 ) -> list[SubmissionResult]:
-    """Autograde and generate feedback for each student; return everyone's result."""
+    """Autograde and generate feedback for each student, `workers` at a time (default: one per
+    core); return everyone's result, in the order of `students`."""
+    global _job
     students = list(students) if students is not None else students_in(course, assignment)
     missing = [s for s in students if not (course.folder("submitted") / s / assignment).is_dir()]
     if missing:
         raise CourseError(f"no submission of {assignment} for: {', '.join(missing)}")
-    expected = course.grade_ids(assignment)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(students)))
     config = copy.deepcopy(course.config)
     config.CourseDirectory.submitted_directory = STAGING
-    api = Course(course.root, config).api()
-    progress, results = Progress(len(students), stream), []
-    stream.write(f"grading {assignment}: {len(students)} submission(s); {status()}\n")
-    for student in students:
-        started = time.monotonic()
-        intake = stage(
-            course.folder("submitted") / student / assignment,
-            course.root / STAGING / student / assignment,
-            expected,
-        )
-        problems = list(intake.problems)
-        if intake.staged:
-            outcome = api.autograde(assignment, student, force=True, create=True)
-            if not outcome["success"]:
-                problems.append(f"autograde failed: {_failure_reason(outcome)}")
-        if not intake.staged or not (course.folder("autograded") / student / assignment).is_dir():
-            _zero_ungraded(course, assignment, student)
-        else:
-            api.generate_feedback(assignment, student, force=True)
-        result = collect(course, assignment, student, problems)
-        result.seconds = round(time.monotonic() - started, 2)
-        results.append(result)
-        flag = " (problems)" if problems else ""
-        progress.update(f"{student}: {result.score:g}/{result.max_score:g} in {result.seconds:.1f} s{flag}")
+    serialize_sqlite_transactions()
+    _job = _Job(course, Course(course.root, config).api(), assignment, course.grade_ids(assignment))
+    progress, results = Progress(len(students), stream), {}
+    stream.write(f"grading {assignment}: {len(students)} submission(s), {workers} at a time; {status()}\n")
+
+    def done(result: SubmissionResult) -> None:
+        results[result.student] = result
+        flag = " (problems)" if result.problems else ""
+        score = f"{result.score:g}/{result.max_score:g}"
+        progress.update(f"{result.student}: {score} in {result.seconds:.1f} s{flag}")
+
+    left = _in_parallel(students, workers, done) if workers > 1 else students
+    if left and workers > 1:
+        stream.write(f"a grading process was lost; grading {len(left)} submission(s) again, one at a time\n")
+    for student in left:
+        done(_grade_one(student))
     shutil.rmtree(course.root / STAGING, ignore_errors=True)
-    return results
+    return [results[student] for student in students]

@@ -30,9 +30,9 @@ from pathlib import Path
 
 NOBODY = 65534
 IPC_DIR = Path(tempfile.gettempdir()) / "cvexam-ipc"
-IPC_PREFIX = str(IPC_DIR / "kernel")
 PRIVATE_PREFIX = "cvexam-sandbox-"
-ETC_FILES = ["passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "hosts"]
+ETC_FILES = ["passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "hosts", "fonts"]
+MPLCONFIGDIR = "/tmp/.matplotlib"
 PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
 
 
@@ -83,14 +83,40 @@ def status() -> str:
     return f"sandbox: NONE, student code runs UNSANDBOXED with the grader's rights ({reason})"
 
 
+def ipc_prefix() -> str:
+    """Where this process's kernels put their sockets (`KernelManager.ip`). jupyter_client
+    numbers socket files by looking for free names, which races between processes: each
+    grading process gets names of its own."""
+    return str(IPC_DIR / f"kernel{os.getpid()}")
+
+
+def font_list() -> Path | None:
+    """matplotlib's font list, built once per machine. Without it every kernel would build
+    its own on its first plot (running fc-list: about 0.15 s a notebook)."""
+    cache = IPC_DIR / "mplconfig"
+    if not list(cache.glob("fontlist-*.json")):
+        staging = Path(tempfile.mkdtemp(prefix="mplconfig-", dir=IPC_DIR))
+        env = {**os.environ, "MPLCONFIGDIR": str(staging)}
+        command = [sys.executable, "-c", "import matplotlib.font_manager"]
+        subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
+        try:
+            staging.rename(cache)  # atomic: another launcher may have been first
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    found = sorted(cache.glob("fontlist-*.json"))
+    return found[-1] if found else None
+
+
 def _sweep_stale() -> None:
     """Remove private folders and links left by kernels whose launcher is gone."""
     for folder in Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}*"):
         pid = folder.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(folder, ignore_errors=True)
-    for link in IPC_DIR.glob("kernel-*"):
-        if link.is_symlink() and not link.exists():
+    for link in IPC_DIR.glob("kernel*-*"):
+        # A link whose socket is not there yet may belong to a kernel starting now: only a
+        # link whose private folder is gone is stale.
+        if link.is_symlink() and not Path(os.readlink(link)).parent.exists():
             link.unlink(missing_ok=True)
 
 
@@ -117,7 +143,9 @@ def _prepare(connection_file: str) -> tuple[Path, Path, list[Path]]:
     return private, connection, links
 
 
-def bwrap_command(connection: Path, ipc: Path, workdir: Path, kernel_args: list[str]) -> list[str]:
+def bwrap_command(
+    connection: Path, ipc: Path, workdir: Path, kernel_args: list[str], fonts: Path | None = None
+) -> list[str]:
     python_dirs = sorted({sys.prefix, sys.base_prefix})
     command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     command += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
@@ -134,16 +162,19 @@ def bwrap_command(connection: Path, ipc: Path, workdir: Path, kernel_args: list[
     for folder in python_dirs:
         command += ["--ro-bind", folder, folder]
     command += ["--bind", str(ipc), str(IPC_DIR), "--ro-bind", str(connection), "/tmp/.connection.json"]
+    command += ["--perms", "1777", "--dir", MPLCONFIGDIR]
+    if fonts is not None:
+        command += ["--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{fonts.name}"]
     command += ["--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     parents = {str(parent) for path in (*python_dirs, str(workdir)) for parent in Path(path).parents}
-    for parent in sorted(parents - {"/", "/tmp"}):
+    for parent in sorted(parents - {"/", "/tmp", str(workdir), *python_dirs}):
         command += ["--chmod", "0755", parent]  # bwrap makes mount points root-only: let the kernel through
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
         "MALLOC_ARENA_MAX": "2",
-        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "MPLCONFIGDIR": MPLCONFIGDIR,
         "IPYTHONDIR": "/tmp/.ipython",
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -164,7 +195,8 @@ def main(argv: list[str]) -> int:
         os.execv(sys.executable, kernel)
     private, connection, links = _prepare(options.connection_file)
     _limit(options)
-    process = subprocess.Popen(bwrap_command(connection, private / "ipc", Path.cwd(), kernel_args))
+    command = bwrap_command(connection, private / "ipc", Path.cwd(), kernel_args, font_list())
+    process = subprocess.Popen(command)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda s, f: process.send_signal(s))
     try:

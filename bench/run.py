@@ -1,0 +1,172 @@
+"""Measure, in one run on this machine, how fast a class is graded, side by side:
+
+(a)  the project's grading: `python -m graders grade --workers W`;
+(a1) the same with one worker;
+(b)  plain sequential `nbgrader autograde` of the same course and class;
+(c)  the conventional twin of part 1 (hidden tests import torch and assert in the
+     kernel) under stock nbgrader;
+(d)  the floor: a bare kernel running the student's cells only, W at a time, and (d1) one at a time;
+and the grader's peak memory (the grading processes, not the student kernels) at
+each size of --memory. Prints a markdown table with the ratios.
+
+    .venv/bin/python bench/run.py [--students 20] [--workers 2] [--memory 50,200]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import psutil
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import synthetic  # noqa: E402
+
+KERNEL_MARKERS = ("ipykernel_launcher", "graders.sandbox", "bwrap", "setpriv")
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+class PeakMemory(threading.Thread):
+    """Samples the resident memory of a process and its descendants, student kernels left out."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak, self.running = psutil.Process(pid), 0, True
+
+    def _grader_rss(self) -> int:
+        total = 0
+        for process in [self.root, *self.root.children(recursive=True)]:
+            try:
+                if not any(m in " ".join(process.cmdline()) for m in KERNEL_MARKERS):
+                    total += process.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self._grader_rss())
+            time.sleep(0.1)
+
+
+def timed(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int]:
+    """Wall seconds of `command`, and its peak grader memory in bytes when asked."""
+    started = time.monotonic()
+    out, err = subprocess.DEVNULL, subprocess.PIPE
+    process = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=out, stderr=err)
+    sampler = PeakMemory(process.pid) if memory else None
+    if sampler:
+        sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.monotonic() - started
+    if sampler:
+        sampler.running = False
+        sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.decode()[-3000:]}")
+    return seconds, sampler.peak if sampler else 0
+
+
+def _run_bare(paths: list[Path]) -> None:
+    for path in paths:
+        NotebookClient(synthetic.students_cells_only(path), kernel_name="python3", timeout=60).execute()
+
+
+def floor(notebooks: list[Path], workers: int) -> float:
+    """Wall seconds for bare kernels to run the student's cells of `notebooks`, `workers` at a time."""
+    started = time.monotonic()
+    if workers == 1:
+        _run_bare(notebooks)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_run_bare, [notebooks[i::workers] for i in range(workers)]))
+    return time.monotonic() - started
+
+
+def grade_run(root: Path, name: str, students: int, workers: int, memory: bool = False) -> tuple[float, int]:
+    course = synthetic.course(root / name)
+    synthetic.hand_in(course, students)
+    command = [sys.executable, "-m", "graders", "grade", synthetic.ASSIGNMENT, "--workers", str(workers)]
+    return timed(command, course, memory)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=20, help="class size for the timings")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--memory", default="50,200", help="class sizes for peak memory ('' to skip)")
+    args = parser.parse_args(argv)
+    n, w = args.students, args.workers
+    root = Path(tempfile.mkdtemp(prefix="cvexam-bench-"))
+    print(f"bench: {n} students, {w} workers, {os.cpu_count()} cores, in {root}", file=sys.stderr)
+
+    rows: dict[str, float] = {}
+    per = 2 * n  # two notebooks a student
+    step = "(a) project's grading"
+    print(f"bench: {step}", file=sys.stderr)
+    rows["a"] = grade_run(root, "a", n, w)[0] / per
+    print("bench: (a1) project's grading, 1 worker", file=sys.stderr)
+    rows["a1"] = grade_run(root, "a1", n, 1)[0] / per
+    print("bench: (b) plain nbgrader autograde", file=sys.stderr)
+    course_b = synthetic.course(root / "b")
+    synthetic.hand_in(course_b, n)
+    autograde = [sys.executable, "-m", "nbgrader", "autograde", synthetic.ASSIGNMENT]
+    rows["b"] = timed(autograde, course_b)[0] / per
+    print("bench: (c) conventional twin", file=sys.stderr)
+    rows["c"] = timed(autograde, synthetic.twin_course(root / "c", n))[0] / n
+    print("bench: (d) floor", file=sys.stderr)
+    notebooks = sorted((root / "a" / "submitted").rglob("*.ipynb"))
+    rows["d"] = floor(notebooks, w) / len(notebooks)
+    rows["d1"] = floor(notebooks, 1) / len(notebooks)
+    part1 = [p for p in notebooks if p.stem == synthetic.PART1]
+    rows["d1_part1"] = floor(part1, 1) / len(part1)
+
+    memory = {}
+    for size in [int(s) for s in args.memory.split(",") if s.strip()]:
+        print(f"bench: peak memory, {size} students", file=sys.stderr)
+        seconds, peak = grade_run(root, f"m{size}", size, w, memory=True)
+        memory[size] = (peak, seconds)
+
+    print(report(rows, memory, n, w))
+    return 0
+
+
+def report(rows: dict[str, float], memory: dict[int, tuple[int, float]], n: int, w: int) -> str:
+    lines = [
+        f"{n} students x 2 notebooks, {w} workers, {os.cpu_count()} cores; seconds per notebook (wall)",
+        "",
+        "| run | s / notebook |",
+        "|---|---|",
+        f"| (a) project's grading, {w} workers (autograde + feedback) | {rows['a']:.2f} |",
+        f"| (a1) project's grading, 1 worker | {rows['a1']:.2f} |",
+        f"| (b) plain `nbgrader autograde`, sequential | {rows['b']:.2f} |",
+        f"| (c) conventional twin of part 1 (torch in the kernel), stock nbgrader | {rows['c']:.2f} |",
+        f"| (d) floor: bare kernel, student's cells only, {w} at a time | {rows['d']:.2f} |",
+        f"| (d1) floor, one at a time | {rows['d1']:.2f} |",
+        f"| (d1) floor, part 1 only, one at a time | {rows['d1_part1']:.2f} |",
+        "",
+        "| ratio | measured | target |",
+        "|---|---|---|",
+        f"| (b) / (a) | {rows['b'] / rows['a']:.2f} | >= 2.5 |",
+        f"| (a) / (d), same parallelism | {rows['a'] / rows['d']:.2f} | <= 1.3 |",
+        f"| (a1) / (d1), one at a time | {rows['a1'] / rows['d1']:.2f} | |",
+        f"| (a) / (c) | {rows['a'] / rows['c']:.2f} | <= 0.5 |",
+        f"| (a1) / (c), one at a time | {rows['a1'] / rows['c']:.2f} | |",
+    ]
+    if memory:
+        lines += ["", "| students | grader peak memory | wall |", "|---|---|---|"]
+        lines += [f"| {size} | {peak / 2**20:.0f} MiB | {s:.0f} s |" for size, (peak, s) in memory.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

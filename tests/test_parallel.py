@@ -1,0 +1,50 @@
+"""Grading side by side: the sqlite gradebook under several writing processes.
+(Whole classes graded in parallel are compared with sequential runs in test_pipeline.)"""
+
+import multiprocessing
+
+import pytest
+from helpers import env
+from nbgrader.api import Gradebook
+
+from graders.gradebook_writes import serialize_sqlite_transactions
+
+WRITERS, ROUNDS = 6, 40
+
+
+def _write(db_url: str, writer: int) -> str | None:
+    """nbgrader's own gradebook calls, as autograde makes them: read, then write."""
+    serialize_sqlite_transactions()
+    try:
+        for round_ in range(ROUNDS):
+            student = f"w{writer}-{round_}"
+            with Gradebook(db_url) as gb:
+                gb.find_assignment("a")
+                gb.update_or_create_student(student)
+                gb.update_or_create_submission("a", student)
+        return None
+    except Exception as exc:  # reported to the test, which names it
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+@pytest.fixture(autouse=True)
+def _alembic_on_path(monkeypatch):
+    monkeypatch.setenv("PATH", env()["PATH"])  # nbgrader's Gradebook runs alembic
+
+
+def _hammer(tmp_path) -> tuple[list[str | None], int]:
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(db_url) as gb:
+        gb.add_assignment("a")
+        gb.add_notebook("nb", "a")
+    context = multiprocessing.get_context("fork")
+    with context.Pool(WRITERS) as pool:
+        errors = pool.starmap(_write, [(db_url, w) for w in range(WRITERS)])
+    with Gradebook(db_url) as gb:
+        return errors, len(gb.find_assignment("a").submissions)
+
+
+def test_many_processes_write_the_gradebook_without_errors_or_losses(tmp_path):
+    errors, submissions = _hammer(tmp_path)
+    assert errors == [None] * WRITERS
+    assert submissions == WRITERS * ROUNDS
