@@ -6,6 +6,8 @@
 (c)  the conventional twin of part 1 (hidden tests import torch and assert in the
      kernel) under stock nbgrader;
 (d)  the floor: a bare kernel running the student's cells only, W at a time, and (d1) one at a time;
+(v)  a student's Validate of part 1 in a student workspace (graders.classroom), against
+(v0) plain `nbgrader validate` of the same notebook;
 and the grader's peak memory (the grading processes, not the student kernels) at
 each size of --memory. Prints a markdown table with the ratios.
 
@@ -14,6 +16,7 @@ each size of --memory. Prints a markdown table with the ratios.
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +30,7 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import synthetic  # noqa: E402
+from graders import classroom  # noqa: E402
 
 KERNEL_MARKERS = ("ipykernel_launcher", "graders.sandbox", "bwrap", "setpriv")
 
@@ -36,7 +40,7 @@ def _env() -> dict[str, str]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples the resident memory of a process and its descendants, student kernels left out."""
+    """Samples the memory (PSS) of a process and its descendants, student kernels left out."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -47,7 +51,8 @@ class PeakMemory(threading.Thread):
         for process in [self.root, *self.root.children(recursive=True)]:
             try:
                 if not any(m in " ".join(process.cmdline()) for m in KERNEL_MARKERS):
-                    total += process.memory_info().rss
+                    # PSS: pages the forked workers share with their parent are counted once
+                    total += process.memory_full_info().pss
             except psutil.Error:
                 pass
         return total
@@ -92,6 +97,20 @@ def floor(notebooks: list[Path], workers: int) -> float:
     return time.monotonic() - started
 
 
+def validate(root: Path, course: Path, repeats: int = 3) -> tuple[float, float]:
+    """Seconds for one `nbgrader validate` of part 1 in a student workspace, and in a plain folder."""
+    workspace = classroom.student_workspace(course, "bench-student")
+    plain = root / "plain-validate"
+    plain.mkdir()
+    notebook = next((course / "submitted").rglob(f"{synthetic.PART1}.ipynb"))
+    seconds = []
+    for folder in (workspace, plain):
+        shutil.copy(notebook, folder)
+        command = [sys.executable, "-m", "nbgrader", "validate", notebook.name]
+        seconds.append(min(timed(command, folder)[0] for _ in range(repeats)))
+    return seconds[0], seconds[1]
+
+
 def grade_run(root: Path, name: str, students: int, workers: int, memory: bool = False) -> tuple[float, int]:
     course = synthetic.course(root / name)
     synthetic.hand_in(course, students)
@@ -130,6 +149,9 @@ def main(argv: list[str]) -> int:
     part1 = [p for p in notebooks if p.stem == synthetic.PART1]
     rows["d1_part1"] = floor(part1, 1) / len(part1)
 
+    print("bench: (v) validate", file=sys.stderr)
+    rows["v"], rows["v0"] = validate(root, course_b)
+
     memory = {}
     for size in [int(s) for s in args.memory.split(",") if s.strip()]:
         print(f"bench: peak memory, {size} students", file=sys.stderr)
@@ -161,9 +183,15 @@ def report(rows: dict[str, float], memory: dict[int, tuple[int, float]], n: int,
         f"| (a1) / (d1), one at a time | {rows['a1'] / rows['d1']:.2f} | |",
         f"| (a) / (c) | {rows['a'] / rows['c']:.2f} | <= 0.5 |",
         f"| (a1) / (c), one at a time | {rows['a1'] / rows['c']:.2f} | |",
+        "",
+        "| Validate of part 1 (best of 3) | s |",
+        "|---|---|",
+        f"| (v) in a student workspace (this project's config) | {rows['v']:.2f} |",
+        f"| (v0) plain `nbgrader validate` | {rows['v0']:.2f} |",
+        f"| (v) / (v0) | {rows['v'] / rows['v0']:.2f} (target <= 1) |",
     ]
     if memory:
-        lines += ["", "| students | grader peak memory | wall |", "|---|---|---|"]
+        lines += ["", "| students | grader peak memory (PSS) | wall |", "|---|---|---|"]
         lines += [f"| {size} | {peak / 2**20:.0f} MiB | {s:.0f} s |" for size, (peak, s) in memory.items()]
     return "\n".join(lines)
 
