@@ -18,6 +18,7 @@ from nbgrader.preprocessors import (
 
 from graders import sandbox
 from graders.execution import ResilientExecute
+from graders.feedback_html import FeedbackHTMLExporter
 from graders.preprocessors import GradeReports, InjectProbes, WriteFeedbackNotebook
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -63,6 +64,7 @@ c.Execute.extra_arguments = [
 c.InjectProbes.call_budget = 5.0
 
 # Feedback shows verdicts, never the hidden tests; a notebook is written beside the HTML.
+c.GenerateFeedback.exporter_class = FeedbackHTMLExporter  # HTMLExporter, templates compiled once
 c.GenerateFeedback.preprocessors = [
     ClearHiddenTests,
     GetGrades,
