@@ -84,12 +84,11 @@ def lab_command(port: int, token: str) -> list[str]:
     ]
 
 
-def lab_environment(course_root: Path, role: str, workdir: Path, user: str) -> dict[str, str]:
+def lab_environment(course_root: Path, role: str, workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["JUPYTER_CONFIG_DIR"] = str(role_config(course_root, role))
     env["JUPYTER_RUNTIME_DIR"] = str(workdir / ".runtime")
-    env["USER"] = env["LOGNAME"] = user  # the exchange files submissions under this name
     return env
 
 
@@ -110,7 +109,7 @@ def main(argv: list[str]) -> int:
         return 0
     workdir = root if args.role == "instructor" else student_workspace(root, args.student)
     user = "instructor" if args.role == "instructor" else args.student
-    env = lab_environment(root, args.role, workdir, user)
+    env = lab_environment(root, args.role, workdir)
     print(f"JupyterLab as {args.role} ({user}) in {workdir}: http://127.0.0.1:{args.port}/lab", flush=True)
     os.chdir(workdir)
     os.execve(sys.executable, lab_command(args.port, args.token), env)
