@@ -49,7 +49,8 @@ c.OverwriteCells.add_missing_cells = True
 
 # Student kernels run in a bubblewrap sandbox (graders/sandbox.py; its kernelspec is
 # installed into the venv by scripts/setup.sh), reached over ipc sockets since the
-# sandbox has no network. Its limits are the kernel's arguments.
+# sandbox has no network. Its limits are the kernel's arguments. Under `python -m graders
+# grade` they are forked from a warm kernel factory into the same sandbox (graders/factory.py).
 c.Execute.kernel_name = "cvexam-sandbox"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = sandbox.ipc_prefix()
@@ -60,6 +61,7 @@ c.Execute.extra_arguments = [
     "--sandbox-cpu-seconds=600",
     f"--sandbox-file-size={200 * 1024**2}",
     "--IPKernelApp.log_level=CRITICAL",  # the kernel's start-up chatter is not the student's output
+    "--HistoryManager.enabled=False",  # no history database (and its thread) in a graded kernel
 ]
 c.InjectProbes.call_budget = 5.0
 

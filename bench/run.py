@@ -1,7 +1,9 @@
 """Measure, in one run on this machine, how fast a class is graded, side by side:
 
-(a)  the project's grading: `python -m graders grade --workers W`;
+(a)  the project's grading: `python -m graders grade --workers W` (kernels forked from
+     the warm kernel factory);
 (a1) the same with one worker;
+(a2) the same with every kernel started fresh (`--fresh-kernels`);
 (b)  plain sequential `nbgrader autograde` of the same course and class;
 (c)  the conventional twin of part 1 (hidden tests import torch and assert in the
      kernel) under stock nbgrader;
@@ -11,7 +13,9 @@
 and the grader's peak memory (the grading processes, not the student kernels) at
 each size of --memory. Prints a markdown table with the ratios.
 
-    .venv/bin/python bench/run.py [--students 20] [--workers 2] [--memory 50,200]
+    .venv/bin/python bench/run.py [--students 20] [--workers 3] [--memory 50,200]
+
+W defaults to the project's own default, one more than the cores.
 """
 
 import argparse
@@ -111,17 +115,19 @@ def validate(root: Path, course: Path, repeats: int = 3) -> tuple[float, float]:
     return seconds[0], seconds[1]
 
 
-def grade_run(root: Path, name: str, students: int, workers: int, memory: bool = False) -> tuple[float, int]:
+def grade_run(
+    root: Path, name: str, students: int, workers: int, memory: bool = False, *options: str
+) -> tuple[float, int]:
     course = synthetic.course(root / name)
     synthetic.hand_in(course, students)
     command = [sys.executable, "-m", "graders", "grade", synthetic.ASSIGNMENT, "--workers", str(workers)]
-    return timed(command, course, memory)
+    return timed([*command, *options], course, memory)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=20, help="class size for the timings")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--memory", default="50,200", help="class sizes for peak memory ('' to skip)")
     args = parser.parse_args(argv)
     n, w = args.students, args.workers
@@ -135,6 +141,8 @@ def main(argv: list[str]) -> int:
     rows["a"] = grade_run(root, "a", n, w)[0] / per
     print("bench: (a1) project's grading, 1 worker", file=sys.stderr)
     rows["a1"] = grade_run(root, "a1", n, 1)[0] / per
+    print("bench: (a2) project's grading, fresh kernels", file=sys.stderr)
+    rows["a2"] = grade_run(root, "a2", n, w, False, "--fresh-kernels")[0] / per
     print("bench: (b) plain nbgrader autograde", file=sys.stderr)
     course_b = synthetic.course(root / "b")
     synthetic.hand_in(course_b, n)
@@ -170,6 +178,7 @@ def report(rows: dict[str, float], memory: dict[int, tuple[int, float]], n: int,
         "|---|---|",
         f"| (a) project's grading, {w} workers (autograde + feedback) | {rows['a']:.2f} |",
         f"| (a1) project's grading, 1 worker | {rows['a1']:.2f} |",
+        f"| (a2) project's grading, {w} workers, every kernel started fresh | {rows['a2']:.2f} |",
         f"| (b) plain `nbgrader autograde`, sequential | {rows['b']:.2f} |",
         f"| (c) conventional twin of part 1 (torch in the kernel), stock nbgrader | {rows['c']:.2f} |",
         f"| (d) floor: bare kernel, student's cells only, {w} at a time | {rows['d']:.2f} |",
@@ -183,6 +192,7 @@ def report(rows: dict[str, float], memory: dict[int, tuple[int, float]], n: int,
         f"| (a1) / (d1), one at a time | {rows['a1'] / rows['d1']:.2f} | |",
         f"| (a) / (c) | {rows['a'] / rows['c']:.2f} | <= 0.5 |",
         f"| (a1) / (c), one at a time | {rows['a1'] / rows['c']:.2f} | |",
+        f"| (a2) / (a), fresh kernels over warm | {rows['a2'] / rows['a']:.2f} | |",
         "",
         "| Validate of part 1 (best of 3) | s |",
         "|---|---|",

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SAWarning
 
 from graders import class_report, exports
 from graders.course import Course, CourseError
-from graders.grading import grade, students_in
+from graders.grading import Speed, grade, students_in
 
 DEMO_CLASS = Path(__file__).resolve().parent.parent / "demo" / "submitted"
 DEMO_DUE = "2026-12-01 17:00:00 UTC"
@@ -49,7 +49,7 @@ def _report(course: Course, results, out: Path, assignment: str) -> None:
     print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
 
 
-def demo(course: Course, out: Path, workers: int | None) -> int:
+def demo(course: Course, out: Path, speed: Speed) -> int:
     assignment = course.default_assignment()
     print(f"demo: releasing {assignment} and handing in the demo class ({DEMO_CLASS})")
     _generate(course, assignment)
@@ -60,33 +60,31 @@ def demo(course: Course, out: Path, workers: int | None) -> int:
         shutil.rmtree(submitted / student.name, ignore_errors=True)
         shutil.copytree(student, submitted / student.name)
     students = sorted(p.name for p in DEMO_CLASS.iterdir() if p.is_dir())
-    results = grade(course, assignment, students, workers=workers)
+    results = grade(course, assignment, students, speed=speed)
     _report(course, results, out, assignment)
     return 0
 
 
 def grade_command(
-    course: Course, assignment: str | None, students: list[str] | None, out: Path, workers: int | None
+    course: Course, assignment: str | None, students: list[str] | None, out: Path, speed: Speed
 ) -> int:
     assignment = assignment or course.default_assignment()
     students = students or students_in(course, assignment)
     if not students:
         raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
     _ensure_generated(course, assignment)
-    results = grade(course, assignment, students, workers=workers)
+    results = grade(course, assignment, students, speed=speed)
     _report(course, results, out, assignment)
     return 0
 
 
-def ci(
-    course: Course, assignment: str | None, students: list[str] | None, out: Path, workers: int | None
-) -> int:
+def ci(course: Course, assignment: str | None, students: list[str] | None, out: Path, speed: Speed) -> int:
     """Grade what is present; 0 when grading ran, whatever the scores; 1 when the pipeline broke."""
     assignment = assignment or course.default_assignment()
     try:
         _generate(course, assignment)
         students = students or students_in(course, assignment)
-        results = grade(course, assignment, students, workers=workers) if students else []
+        results = grade(course, assignment, students, speed=speed) if students else []
         _report(course, results, out, assignment)
     except CourseError:
         raise
@@ -103,7 +101,8 @@ def ci(
     return 0
 
 
-WORKERS_HELP = "submissions graded side by side (default: one per core)"
+WORKERS_HELP = "submissions graded side by side (default: one more than the cores)"
+FRESH_HELP = "start every kernel from scratch instead of forking it from the warm kernel factory"
 
 
 def _positive(text: str) -> int:
@@ -119,23 +118,26 @@ def main(argv: list[str] | None = None) -> int:
     demo_p = sub.add_parser("demo", help="the whole instructor run on the demo class")
     demo_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
     demo_p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    demo_p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
     for name, help_text in [("grade", "grade submitted/"), ("ci", "grade submitted/ and write result files")]:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
         p.add_argument("--student", action="append", help="grade only this student (repeatable)")
         p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
         p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+        p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
     args = parser.parse_args(argv)
     # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
     warnings.filterwarnings("ignore", category=SAWarning)
     try:
         course = Course.open(args.course)
         out = args.out if args.out.is_absolute() else course.root / args.out
+        speed = Speed(args.workers, warm_kernels=not args.fresh_kernels)
         if args.command == "demo":
-            return demo(course, out, args.workers)
+            return demo(course, out, speed)
         if args.command == "ci":
-            return ci(course, args.assignment, args.student, out, args.workers)
-        return grade_command(course, args.assignment, args.student, out, args.workers)
+            return ci(course, args.assignment, args.student, out, speed)
+        return grade_command(course, args.assignment, args.student, out, speed)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

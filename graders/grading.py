@@ -20,6 +20,7 @@ from nbgrader.apps.api import NbGraderAPI
 
 import graders.preprocessors  # noqa: F401  (imported once here, before the workers fork)
 from graders.course import Course, CourseError
+from graders.factory import warm_kernels
 from graders.gradebook_writes import serialize_sqlite_transactions
 from graders.intake import stage
 from graders.results import SubmissionResult, collect
@@ -71,6 +72,16 @@ def _zero_ungraded(course: Course, assignment: str, student: str) -> None:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
         gb.db.commit()
+
+
+@dataclass(frozen=True)
+class Speed:
+    """How a class is graded fast: `workers` submissions side by side (None: one more than
+    the cores, since each grading process waits on its kernel part of the time);
+    kernels forked from a warm kernel factory (graders/factory.py) or started fresh."""
+
+    workers: int | None = None
+    warm_kernels: bool = True
 
 
 @dataclass
@@ -138,16 +149,16 @@ def grade(
     assignment: str,
     students: Iterable[str] | None = None,
     stream: TextIO = sys.stderr,
-    workers: int | None = None,
+    speed: Speed = Speed(),
 ) -> list[SubmissionResult]:
-    """Autograde and generate feedback for each student, `workers` at a time (default: one per
-    core); return everyone's result, in the order of `students`."""
+    """Autograde and generate feedback for each student, `speed.workers` at a time; return
+    everyone's result, in the order of `students`."""
     global _job
     students = list(students) if students is not None else students_in(course, assignment)
     missing = [s for s in students if not (course.folder("submitted") / s / assignment).is_dir()]
     if missing:
         raise CourseError(f"no submission of {assignment} for: {', '.join(missing)}")
-    workers = max(1, min(workers or os.cpu_count() or 1, len(students)))
+    workers = max(1, min(speed.workers or (os.cpu_count() or 1) + 1, len(students)))
     config = copy.deepcopy(course.config)
     config.CourseDirectory.submitted_directory = STAGING
     serialize_sqlite_transactions()
@@ -161,10 +172,14 @@ def grade(
         score = f"{result.score:g}/{result.max_score:g}"
         progress.update(f"{result.student}: {score} in {result.seconds:.1f} s{flag}")
 
-    left = _in_parallel(students, workers, done) if workers > 1 else students
-    if left and workers > 1:
-        stream.write(f"a grading process was lost; grading {len(left)} submission(s) again, one at a time\n")
-    for student in left:
-        done(_grade_one(student))
+    with warm_kernels(speed.warm_kernels) as kernels:
+        stream.write(f"{kernels}\n")
+        left = _in_parallel(students, workers, done) if workers > 1 else students
+        if left and workers > 1:
+            stream.write(
+                f"a grading process was lost; grading {len(left)} submission(s) again, one at a time\n"
+            )
+        for student in left:
+            done(_grade_one(student))
     shutil.rmtree(course.root / STAGING, ignore_errors=True)
     return [results[student] for student in students]

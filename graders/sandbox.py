@@ -33,6 +33,8 @@ IPC_DIR = Path(tempfile.gettempdir()) / "cvexam-ipc"
 PRIVATE_PREFIX = "cvexam-sandbox-"
 ETC_FILES = ["passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "hosts", "fonts"]
 MPLCONFIGDIR = "/tmp/.matplotlib"
+TMP_BYTES = 256 * 1024**2  # the private /tmp
+PYTHON = os.path.normpath(sys.executable)  # as the sandbox sees it: no "..", which may lead nowhere there
 PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
 
 
@@ -143,10 +145,35 @@ def _prepare(connection_file: str) -> tuple[Path, Path, list[Path]]:
     return private, connection, links
 
 
-def bwrap_command(
-    connection: Path, ipc: Path, workdir: Path, kernel_args: list[str], fonts: Path | None = None
-) -> list[str]:
-    python_dirs = sorted({sys.prefix, sys.base_prefix})
+def _parents_to_open(paths: list[str]) -> list[str]:
+    """bwrap makes the mount points it creates root-only: the folders above `paths` that the
+    kernel must be let through."""
+    parents = {str(parent) for path in paths for parent in Path(path).parents}
+    return sorted(parents - {"/", "/tmp", *paths})
+
+
+def python_dirs() -> list[str]:
+    return sorted({sys.prefix, sys.base_prefix})
+
+
+def kernel_env() -> dict[str, str]:
+    """The student's kernel's whole environment."""
+    return {
+        "PATH": f"{Path(PYTHON).parent}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "MALLOC_ARENA_MAX": "2",
+        "MPLCONFIGDIR": MPLCONFIGDIR,
+        "IPYTHONDIR": "/tmp/.ipython",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def system_command(binds: list[str], env: dict[str, str]) -> list[str]:
+    """bwrap's options for a sandbox with no network, its own PID, IPC and UTS namespaces, a
+    read-only /usr, a few /etc files and the Python environment, a private /tmp, and `binds`
+    (more bwrap options) after those; then --clearenv and `env`."""
     command = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     command += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     command += ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
@@ -158,49 +185,72 @@ def bwrap_command(
     for name in ETC_FILES:
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     # The private /tmp first: the Python environment or the notebook may live under /tmp.
-    command += ["--size", str(256 * 1024**2), "--perms", "1777", "--tmpfs", "/tmp"]
-    for folder in python_dirs:
+    command += ["--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
+    for folder in python_dirs():
         command += ["--ro-bind", folder, folder]
-    command += ["--bind", str(ipc), str(IPC_DIR), "--ro-bind", str(connection), "/tmp/.connection.json"]
-    command += ["--perms", "1777", "--dir", MPLCONFIGDIR]
+    command += binds
+    return command + ["--clearenv"] + [x for key, value in env.items() for x in ("--setenv", key, value)]
+
+
+def bwrap_command(
+    connection: Path, ipc: Path, workdir: Path, kernel_args: list[str], fonts: Path | None = None
+) -> list[str]:
+    binds = ["--bind", str(ipc), str(IPC_DIR), "--ro-bind", str(connection), "/tmp/.connection.json"]
+    binds += ["--perms", "1777", "--dir", MPLCONFIGDIR]
     if fonts is not None:
-        command += ["--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{fonts.name}"]
-    command += ["--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir)]
-    parents = {str(parent) for path in (*python_dirs, str(workdir)) for parent in Path(path).parents}
-    for parent in sorted(parents - {"/", "/tmp", str(workdir), *python_dirs}):
-        command += ["--chmod", "0755", parent]  # bwrap makes mount points root-only: let the kernel through
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": "/tmp",
-        "LANG": "C.UTF-8",
-        "MALLOC_ARENA_MAX": "2",
-        "MPLCONFIGDIR": MPLCONFIGDIR,
-        "IPYTHONDIR": "/tmp/.ipython",
-        "PYTHONNOUSERSITE": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    command += ["--clearenv"] + [x for key, value in env.items() for x in ("--setenv", key, value)]
+        binds += ["--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{fonts.name}"]
+    binds += ["--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    for parent in _parents_to_open([*python_dirs(), str(workdir)]):
+        binds += ["--chmod", "0755", parent]
+    command = system_command(binds, kernel_env())
     command += ["--", "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-    command += ["--no-new-privs", sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/.connection.json"]
+    command += ["--no-new-privs", PYTHON, "-m", "ipykernel_launcher", "-f", "/tmp/.connection.json"]
     return command + kernel_args
+
+
+def _limits(options: argparse.Namespace) -> dict[str, int]:
+    return {
+        "memory": options.sandbox_memory,
+        "processes": options.sandbox_processes,
+        "open_files": options.sandbox_open_files,
+        "cpu_seconds": options.sandbox_cpu_seconds,
+        "file_size": options.sandbox_file_size,
+    }
+
+
+def _from_factory(
+    address: str, options: argparse.Namespace, kernel_args: list[str], private: Path
+) -> int | None:
+    from graders.factory import run_kernel
+
+    connection = (private / "connection.json").read_text()
+    return run_kernel(address, connection, _limits(options), kernel_args, Path.cwd(), private / "ipc")
+
+
+def _from_bwrap(options: argparse.Namespace, kernel_args: list[str], private: Path) -> int:
+    _limit(options)
+    command = bwrap_command(
+        private / "connection.json", private / "ipc", Path.cwd(), kernel_args, font_list()
+    )
+    process = subprocess.Popen(command)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda s, f: process.send_signal(s))
+    return process.wait()
 
 
 def main(argv: list[str]) -> int:
     options, kernel_args = _options(argv)
-    reason = unusable_reason()
+    factory = os.environ.get("CVEXAM_KERNEL_FACTORY")  # graders.factory.FACTORY, set by a grading run
+    reason = None if factory else unusable_reason()  # a factory runs only where bubblewrap does
     if reason is not None:
         print(f"[graders.sandbox] WARNING: this kernel is UNSANDBOXED: {reason}", file=sys.stderr)
         _limit(options)
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", options.connection_file, *kernel_args]
         os.execv(sys.executable, kernel)
-    private, connection, links = _prepare(options.connection_file)
-    _limit(options)
-    command = bwrap_command(connection, private / "ipc", Path.cwd(), kernel_args, font_list())
-    process = subprocess.Popen(command)
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, lambda s, f: process.send_signal(s))
+    private, _, links = _prepare(options.connection_file)
     try:
-        return process.wait()
+        code = _from_factory(factory, options, kernel_args, private) if factory else None
+        return _from_bwrap(options, kernel_args, private) if code is None else code
     finally:
         for link in links:
             link.unlink(missing_ok=True)

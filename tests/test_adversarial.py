@@ -1,5 +1,7 @@
 """The adversarial catalogue: one hostile submission per attack, graded in one
-sandboxed batch beside good submissions.
+sandboxed batch beside good submissions: once by plain `nbgrader autograde` (each
+kernel started fresh in bubblewrap) and once by `python -m graders grade` (kernels
+forked from the warm kernel factory, two submissions at a time).
 
 Each attack is a cell placed just before the `test_layer_shapes` test cell of an
 otherwise right part 1, whose only honest mistake is CONV_ADVANTAGE. An attack
@@ -9,12 +11,14 @@ exactly its honest answers, and the good submissions must grade exactly as they
 do alone."""
 
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENT, SOURCE, nbgrader, new_course, scores
+from helpers import ASSIGNMENT, SOURCE, env, nbgrader, new_course, scores
 from nbformat.v4 import new_code_cell
 
 from graders.sandbox import unusable_reason
@@ -24,6 +28,16 @@ PART1 = "part1_exam_questions"
 ESCAPE_SUFFIX = '\nif globals().get("ESCAPED"):\n    B_SHAPE = (666,)\n'
 WRONG_LETTER = 'CONV_ADVANTAGE = "a"\n'
 TRAP = "sandbox-escape.txt"
+# Another kernel's trace: one kernel writes it, a later one looks for it.
+MARK = """
+import os
+ESCAPED = any(os.path.exists(f"{folder}/cvexam-mark") for folder in ("/tmp", "/dev/shm"))
+for folder in ("/tmp", "/dev/shm"):
+    try:
+        open(f"{folder}/cvexam-mark", "w").close()
+    except OSError:
+        pass
+"""
 
 ATTACKS = {
     "patches-the-checks": """
@@ -81,6 +95,22 @@ for host in ["127.0.0.1", "8.8.8.8"]:
     except OSError:
         pass
 """,
+    "sees-other-processes": """
+import os
+ESCAPED = bool({int(p) for p in os.listdir("/proc") if p.isdigit()} - {1, os.getpid()})
+""",
+    "reaches-the-kernel-factory": """
+import glob, socket
+ESCAPED = False
+for path in glob.glob("/tmp/**/*socket*", recursive=True) + glob.glob("/tmp/cvexam-ipc/factory*/*"):
+    try:
+        socket.socket(socket.AF_UNIX).connect(path)
+        ESCAPED = True
+    except OSError:
+        pass
+""",
+    "mark-1-leaves-a-trace": MARK,
+    "mark-2-finds-a-trace": MARK,
     "fork-bomb": """
 import os, signal
 children = []
@@ -177,14 +207,25 @@ def _good() -> dict[str, nbformat.NotebookNode]:
     return {"good-full": source, "good-one-mistake": with_code(source, WRONG_LETTER)}
 
 
-def _grade(course: Path, notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, float]]:
+def _grade(
+    course: Path, notebooks: dict[str, nbformat.NotebookNode], kernels: str = "fresh"
+) -> dict[str, dict[str, float]]:
+    """Grade `notebooks` (student -> part 1), with fresh kernels (plain nbgrader) or with
+    the project's grading and its kernel factory."""
     for student, nb in notebooks.items():
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{PART1}.ipynb")
     with open(course / "nbgrader_config.py", "a") as config:
         config.write("\nc.Execute.timeout = 10\n")  # the first fault's timeout; keeps the suite short
-    nbgrader(course, "autograde", ASSIGNMENT)
+    if kernels == "fresh":
+        nbgrader(course, "autograde", ASSIGNMENT)
+    else:
+        command = [sys.executable, "-m", "graders", "grade", ASSIGNMENT, "--workers", "2"]
+        done = subprocess.run(command, cwd=course, env=env(), capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, done.stderr[-4000:]
+        assert "kernels: forked from a warm, sandboxed kernel factory" in done.stderr
+        assert "[graders.sandbox]" not in done.stderr  # no kernel fell back to a fresh start
     return scores(course)
 
 
@@ -193,11 +234,11 @@ def listener():
     return Listener()
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory, listener):
-    course = new_course(tmp_path_factory.mktemp("attacked"))
+@pytest.fixture(scope="module", params=["fresh", "factory"])
+def batch(request, tmp_path_factory, listener):
+    course = new_course(tmp_path_factory.mktemp(f"attacked-{request.param}"))
     notebooks = {name: _attacked(code, listener.port) for name, code in ATTACKS.items()} | _good()
-    return course, _grade(course, notebooks)
+    return course, _grade(course, notebooks, request.param)
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +286,9 @@ def test_endless_output_is_truncated(batch):
 
 ESCAPES = [
     "acts-differently-under-nbgrader",
+    "sees-other-processes",
+    "mark-1-leaves-a-trace",
+    "mark-2-finds-a-trace",
     "reads-source-and-gradebook",
     "writes-outside-its-folder",
     "opens-a-socket",
@@ -261,7 +305,12 @@ def test_without_the_sandbox_the_same_attacks_escape(tmp_path):
             '\nc.Execute.kernel_name = "python3"\nc.KernelManager.transport = "tcp"\n'
             'c.KernelManager.ip = "127.0.0.1"\nc.Execute.extra_arguments = []\n'
         )
-    graded = _grade(course, {name: _attacked(ATTACKS[name], listener.port) for name in ESCAPES})
+    try:
+        graded = _grade(course, {name: _attacked(ATTACKS[name], listener.port) for name in ESCAPES})
+    finally:
+        for folder in ("/tmp", "/dev/shm"):
+            Path(f"{folder}/cvexam-mark").unlink(missing_ok=True)
     for name in ESCAPES:
-        assert graded[name]["test_layer_shapes"] < 1, name
+        if name != "mark-1-leaves-a-trace":  # the first leaves the trace the second finds
+            assert graded[name]["test_layer_shapes"] < 1, name
     assert listener.connections > 0 and list(course.rglob(TRAP))

@@ -58,11 +58,14 @@ def _run(course: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     course = _course(tmp_path_factory.mktemp("demo"))
-    first = _run(course, "demo", "--workers", "1")
+    first = _run(course, "demo", "--workers", "1", "--fresh-kernels")
     assert first.returncode == 0, first.stderr[-3000:]
     first_results = json.loads((course / "results" / "results.json").read_text())
     second = _run(course, "demo", "--workers", "3")  # side by side, more workers than cores
     assert second.returncode == 0, second.stderr[-3000:]
+    assert "kernels: started fresh" in first.stderr
+    assert "kernels: forked from a warm, sandboxed kernel factory" in second.stderr
+    assert "[graders.sandbox]" not in first.stderr + second.stderr  # sandboxed, no fallback
     return course, first, first_results, second
 
 
@@ -80,7 +83,7 @@ def test_the_demo_prints_the_class_table_and_shows_progress(demo):
     assert f"{len(STUDENTS)}/{len(STUDENTS)} " in first.stderr  # the progress bar's last step
 
 
-def test_running_the_demo_again_in_parallel_gives_the_same_results(demo, results):
+def test_the_demo_again_in_parallel_from_warm_kernels_gives_the_same_results(demo, results):
     def outcome(r: dict) -> tuple:
         return r["score"], [(p["score"], p["output"], p["mistakes"]) for p in r["parts"]], r["problems"]
 
