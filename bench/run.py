@@ -34,7 +34,7 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import synthetic  # noqa: E402
-from graders import classroom  # noqa: E402
+from graders import classroom, sandbox  # noqa: E402
 
 KERNEL_MARKERS = ("ipykernel_launcher", "graders.sandbox", "bwrap", "setpriv")
 
@@ -44,7 +44,8 @@ def _env() -> dict[str, str]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples the memory (PSS) of a process and its descendants, student kernels left out."""
+    """Samples the memory (PSS) of a process and its descendants, student kernels left out
+    (started fresh, or forked from the kernel factory: those run as uid 65534)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -54,7 +55,8 @@ class PeakMemory(threading.Thread):
         total = 0
         for process in [self.root, *self.root.children(recursive=True)]:
             try:
-                if not any(m in " ".join(process.cmdline()) for m in KERNEL_MARKERS):
+                kernel = process.uids().real == sandbox.NOBODY
+                if not kernel and not any(m in " ".join(process.cmdline()) for m in KERNEL_MARKERS):
                     # PSS: pages the forked workers share with their parent are counted once
                     total += process.memory_full_info().pss
             except psutil.Error:

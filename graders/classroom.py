@@ -51,6 +51,10 @@ def role_config(course_root: Path, role: str) -> Path:
     return folder
 
 
+# A kernel that runs a notebook once: no command history database (nor its thread).
+QUICK_KERNEL = ["--HistoryManager.enabled=False"]
+
+
 def student_workspace(course_root: Path, student: str) -> Path:
     """`students/<student>/`, with an nbgrader_config.py for the course's exchange."""
     course_id = Course.open(course_root).course_id
@@ -65,7 +69,9 @@ def student_workspace(course_root: Path, student: str) -> Path:
         "# The student's own record of submissions (nbgrader keeps it in the home folder by default).\n"
         f"c.Exchange.cache = {str(folder / '.nbgrader-cache')!r}\n"
         "# Validate ignores stderr as autograde does: a warning does not fail a right answer.\n"
-        f"c.Execute.extra_arguments = {[f'--IPKernelApp.exec_lines={STDERR_TO_STDOUT}']!r}\n"
+        f"c.Execute.extra_arguments = {[f'--IPKernelApp.exec_lines={STDERR_TO_STDOUT}', *QUICK_KERNEL]!r}\n"
+        "# Validate's kernel holds nothing worth a graceful goodbye: it is ended at once.\n"
+        'c.Execute.shutdown_kernel = "immediate"\n'
     )
     return folder
 
