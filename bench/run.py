@@ -36,7 +36,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import synthetic  # noqa: E402
 from graders import classroom, sandbox  # noqa: E402
 
-KERNEL_MARKERS = ("ipykernel_launcher", "graders.sandbox", "bwrap", "setpriv")
+
+def is_kernel(process: psutil.Process) -> bool:
+    """A student's kernel (uid 65534, fresh or forked from the kernel factory), its launcher
+    or its sandbox; the kernel factory itself, shared by the run, is the grader's."""
+    if process.uids().real == sandbox.NOBODY:
+        return True
+    argv = process.cmdline()
+    if not argv:
+        return False
+    launchers = ("ipykernel_launcher", "graders.sandbox")
+    return Path(argv[0]).name in ("bwrap", "setpriv") or any(arg in launchers for arg in argv[1:3])
 
 
 def _env() -> dict[str, str]:
@@ -55,8 +65,7 @@ class PeakMemory(threading.Thread):
         total = 0
         for process in [self.root, *self.root.children(recursive=True)]:
             try:
-                kernel = process.uids().real == sandbox.NOBODY
-                if not kernel and not any(m in " ".join(process.cmdline()) for m in KERNEL_MARKERS):
+                if not is_kernel(process):
                     # PSS: pages the forked workers share with their parent are counted once
                     total += process.memory_full_info().pss
             except psutil.Error:

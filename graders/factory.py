@@ -17,7 +17,7 @@ import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,11 +74,13 @@ def factory_command(folder: Path, address: str) -> list[str]:
 
 
 @contextmanager
-def warm_kernels(enabled: bool = True) -> Iterator[str]:
+def warm_kernels(enabled: bool = True, meanwhile: Callable[[], None] = lambda: None) -> Iterator[str]:
     """Run the kernel factory while the block runs, its address in the environment that
-    kernels inherit. Yields a line that says how kernels are started."""
+    kernels inherit; `meanwhile` runs while the factory starts. Yields a line that says
+    how kernels are started."""
     reason = "fresh kernels asked for" if not enabled else sandbox.unusable_reason()
     if reason is not None:
+        meanwhile()
         yield f"kernels: started fresh ({reason})"
         return
     sandbox.IPC_DIR.mkdir(mode=0o755, exist_ok=True)
@@ -87,6 +89,7 @@ def warm_kernels(enabled: bool = True) -> Iterator[str]:
     log = open(folder / "factory.log", "w+b")  # noqa: SIM115 (kept open while the factory runs)
     process = subprocess.Popen(factory_command(folder, address), stdout=subprocess.PIPE, stderr=log)
     try:
+        meanwhile()
         problem = _wait_ready(process, log)
         if problem is None:
             os.environ[FACTORY] = address
