@@ -127,7 +127,7 @@ def validate(root: Path, course: Path, repeats: int = 3) -> tuple[float, float]:
 
 
 def grade_run(
-    root: Path, name: str, students: int, workers: int, memory: bool = False, *options: str
+    root: Path, name: str, students: int, workers: int, memory: bool = False, options: tuple[str, ...] = ()
 ) -> tuple[float, int]:
     course = synthetic.course(root / name)
     synthetic.hand_in(course, students)
@@ -153,7 +153,7 @@ def main(argv: list[str]) -> int:
     print("bench: (a1) project's grading, 1 worker", file=sys.stderr)
     rows["a1"] = grade_run(root, "a1", n, 1)[0] / per
     print("bench: (a2) project's grading, fresh kernels", file=sys.stderr)
-    rows["a2"] = grade_run(root, "a2", n, w, False, "--fresh-kernels")[0] / per
+    rows["a2"] = grade_run(root, "a2", n, w, options=("--fresh-kernels",))[0] / per
     print("bench: (b) plain nbgrader autograde", file=sys.stderr)
     course_b = synthetic.course(root / "b")
     synthetic.hand_in(course_b, n)

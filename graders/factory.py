@@ -23,7 +23,7 @@ from pathlib import Path
 
 from graders import sandbox
 
-FACTORY = "CVEXAM_KERNEL_FACTORY"
+FACTORY = sandbox.FACTORY
 # What the factory may do before its child becomes the kernel: namespaces and mounts,
 # giving the connection file to uid 65534, then dropping to it.
 CAPABILITIES = ["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE"]

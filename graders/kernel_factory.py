@@ -1,6 +1,6 @@
 """The kernel factory's own process: warm imports, then one forked, sandboxed kernel per request.
 
-Started by `graders.zygote` inside a bubblewrap sandbox of its own, as
+Started by `graders.factory` inside a bubblewrap sandbox of its own, as
 `python -c <this file's text> CONFIG`: it reads nothing of the course or the project,
 and it imports only the libraries a kernel needs (ipykernel, IPython, numpy,
 matplotlib), never a student's code or data. For each request (a connection made by
@@ -99,6 +99,13 @@ def _tmpfs(target: str, mode: str, size: int) -> None:
     _mount("tmpfs", dest, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},size={size}")
 
 
+def set_limits(limits: dict[str, int]) -> None:
+    """Set the kernel's resource limits (named as in LIMITS) on this process, and no core files."""
+    for which, value in limits.items():
+        resource.setrlimit(LIMITS[which], (value, value))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def _build_root(config: dict, request: dict, workdir_fd: int, ipc_fd: int) -> None:
     """The kernel's file system, in the new mount namespace; then pivot into it."""
     os.umask(0o022)
@@ -120,13 +127,8 @@ def _build_root(config: dict, request: dict, workdir_fd: int, ipc_fd: int) -> No
     _inside("/dev").mkdir()
     for name in DEVICES:
         _bind(f"/dev/{name}", f"/dev/{name}", read_only=False, extra=MS_NOSUID)
-    for name, target in [
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-    ]:
-        os.symlink(target, _inside(f"/dev/{name}"))
-    os.symlink("/proc/self/fd/2", _inside("/dev/stderr"))
+    for name, target in [("fd", ""), ("stdin", "/0"), ("stdout", "/1"), ("stderr", "/2")]:
+        os.symlink(f"/proc/self/fd{target}", _inside(f"/dev/{name}"))
     _tmpfs("/dev/shm", "1777", 64 * 1024**2)
     _attach(ipc_fd, config["ipc_dir"])
     _attach(workdir_fd, request["workdir"])
@@ -145,12 +147,10 @@ def _build_root(config: dict, request: dict, workdir_fd: int, ipc_fd: int) -> No
 
 
 def _kernel(config: dict, request: dict) -> None:
-    """Become the student's kernel: limits, uid 65534, its environment; never returns."""
+    """Become the student's kernel (limits, uid 65534, its environment) and run it until it ends."""
     os.setsid()
     os.chdir(request["workdir"])  # as root, as bubblewrap does: the folder may be root's only
-    for which, value in request["limits"].items():
-        resource.setrlimit(LIMITS[which], (value, value))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    set_limits(request["limits"])
     uid = config["uid"]
     os.setgroups([])
     os.setresgid(uid, uid, uid)

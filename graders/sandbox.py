@@ -20,13 +20,14 @@ and says so on stderr; `status()` tells the grader beforehand.
 import argparse
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from graders.kernel_factory import set_limits
 
 NOBODY = 65534
 IPC_DIR = Path(tempfile.gettempdir()) / "cvexam-ipc"
@@ -35,6 +36,7 @@ ETC_FILES = ["passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "ho
 MPLCONFIGDIR = "/tmp/.matplotlib"
 TMP_BYTES = 256 * 1024**2  # the private /tmp
 PYTHON = os.path.normpath(sys.executable)  # as the sandbox sees it: no "..", which may lead nowhere there
+FACTORY = "CVEXAM_KERNEL_FACTORY"  # where a grading run's kernel factory listens (graders/factory.py)
 PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
 
 
@@ -47,19 +49,6 @@ def _options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--sandbox-cpu-seconds", type=int, default=600)
     parser.add_argument("--sandbox-file-size", type=int, default=200 * 1024**2, help="bytes per written file")
     return parser.parse_known_args(argv)
-
-
-def _limit(options: argparse.Namespace) -> None:
-    """Set the limits now: the sandbox and the kernel inherit them."""
-    for which, value in [
-        (resource.RLIMIT_AS, options.sandbox_memory),
-        (resource.RLIMIT_NPROC, options.sandbox_processes),
-        (resource.RLIMIT_NOFILE, options.sandbox_open_files),
-        (resource.RLIMIT_CPU, options.sandbox_cpu_seconds),
-        (resource.RLIMIT_FSIZE, options.sandbox_file_size),
-        (resource.RLIMIT_CORE, 0),
-    ]:
-        resource.setrlimit(which, (value, value))
 
 
 def unusable_reason() -> str | None:
@@ -218,6 +207,11 @@ def _limits(options: argparse.Namespace) -> dict[str, int]:
     }
 
 
+def _limit(options: argparse.Namespace) -> None:
+    """Set the limits now: the sandbox and the kernel inherit them."""
+    set_limits(_limits(options))
+
+
 def _from_factory(
     address: str, options: argparse.Namespace, kernel_args: list[str], private: Path
 ) -> int | None:
@@ -240,7 +234,7 @@ def _from_bwrap(options: argparse.Namespace, kernel_args: list[str], private: Pa
 
 def main(argv: list[str]) -> int:
     options, kernel_args = _options(argv)
-    factory = os.environ.get("CVEXAM_KERNEL_FACTORY")  # graders.factory.FACTORY, set by a grading run
+    factory = os.environ.get(FACTORY)
     reason = None if factory else unusable_reason()  # a factory runs only where bubblewrap does
     if reason is not None:
         print(f"[graders.sandbox] WARNING: this kernel is UNSANDBOXED: {reason}", file=sys.stderr)
