@@ -2,7 +2,7 @@
 
 Grading happens in the grader's process: InjectProbes turns each hidden test
 into a call that only reports the student's answers, and GradeReports compares
-them with the torch reference (graders/reference.py) and writes the verdict.
+them with the torch reference (graders/questions/) and writes the verdict.
 """
 
 import os
@@ -16,10 +16,10 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from graders import sandbox
-from graders.execution import ResilientExecute
-from graders.feedback_html import FeedbackHTMLExporter
-from graders.preprocessors import GradeReports, InjectProbes, WriteFeedbackNotebook
+from graders.autograde.execution import ResilientExecute
+from graders.autograde.feedback_html import FeedbackHTMLExporter
+from graders.autograde.preprocessors import GradeReports, InjectProbes, WriteFeedbackNotebook
+from graders.sandbox import system as sandbox
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -47,19 +47,16 @@ c.ResilientExecute.max_output_bytes = 1_000_000
 # Test cells a student deleted come back from the gradebook and are graded.
 c.OverwriteCells.add_missing_cells = True
 
-# Student kernels run in a bubblewrap sandbox (graders/sandbox.py; its kernelspec is
+# Student kernels run in a bubblewrap sandbox (graders/sandbox/launcher.py; its kernelspec is
 # installed into the venv by scripts/setup.sh), reached over ipc sockets since the
-# sandbox has no network. Its limits are the kernel's arguments. Under `python -m graders
-# grade` they are forked from a warm kernel factory into the same sandbox (graders/factory.py).
+# sandbox has no network. Its limits (graders/sandbox/system.py) are the kernel's arguments.
+# Under `python -m graders grade` kernels are forked from a warm kernel factory into the same
+# sandbox (graders/sandbox/factory_client.py).
 c.Execute.kernel_name = "cvexam-sandbox"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = sandbox.ipc_prefix()
 c.Execute.extra_arguments = [
-    f"--sandbox-memory={2 * 1024**3}",  # bytes of address space
-    "--sandbox-processes=256",
-    "--sandbox-open-files=256",
-    "--sandbox-cpu-seconds=600",
-    f"--sandbox-file-size={200 * 1024**2}",
+    *sandbox.kernel_arguments(),  # the limits: address space, processes, open files, CPU s, file size
     "--IPKernelApp.log_level=CRITICAL",  # the kernel's start-up chatter is not the student's output
     "--HistoryManager.enabled=False",  # no history database (and its thread) in a graded kernel
 ]

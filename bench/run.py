@@ -34,7 +34,8 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import synthetic  # noqa: E402
-from graders import classroom, sandbox  # noqa: E402
+from graders import classroom  # noqa: E402
+from graders.sandbox import system as sandbox  # noqa: E402
 
 
 def is_kernel(process: psutil.Process) -> bool:

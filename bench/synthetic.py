@@ -14,7 +14,8 @@ from pathlib import Path
 
 import nbformat
 
-from graders.submissions import notebook_of, part_mistakes, read, with_mistake_in_part
+from graders.instructor.course import read
+from graders.instructor.synthetic import notebook_of, part_mistakes, with_mistake_in_part
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "cv_exam"

@@ -1,5 +1,11 @@
-"""The cv-exam grader: the torch reference, the exam's parts, nbgrader preprocessors,
-the sandbox, and the instructor's commands (`python -m graders`)."""
+"""The cv-exam grader.
+
+questions/   one module per exam question: givens, torch reference, probes, mistakes
+autograde/   the autograde path: harness (kernel side), wire format, model, preprocessors
+sandbox/     the students' kernels' sandbox: launcher, kernel factory and its client
+instructor/  the instructor's run: course, intake, grading, results, exports, report, CLI
+classroom.py the one-machine JupyterLab classroom
+"""
 
 import sys
 

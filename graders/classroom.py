@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from graders.course import Course
+from graders.instructor.course import Course
 
 STUDENT_ONLY_OFF = ["formgrader", "create-assignment", "course-list"]
 SERVER_EXTENSIONS = ["formgrader", "validate_assignment", "assignment_list", "course_list"]

@@ -18,7 +18,7 @@ if ! command -v bwrap >/dev/null 2>&1; then
         echo "setup: WARNING: bubblewrap is not installed; grading will run UNSANDBOXED" >&2
     fi
 fi
-.venv/bin/jupyter kernelspec install --sys-prefix --name cvexam-sandbox graders/kernels/cvexam-sandbox >/dev/null 2>&1
+.venv/bin/jupyter kernelspec install --sys-prefix --name cvexam-sandbox graders/sandbox/kernels/cvexam-sandbox >/dev/null 2>&1
 # The one-machine classroom: the exchange and a Jupyter config per role.
 .venv/bin/python -m graders.classroom setup
 # --browser (for the tests): Debian's Chromium, which Playwright drives headless.

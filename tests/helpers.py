@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 from nbgrader.api import Gradebook
 
-from graders import harness, reports
-from graders.checks import Outcome, Part
-from graders.submissions import read
+from graders.autograde import harness, wire
+from graders.autograde.model import Outcome, Part
+from graders.instructor.course import read
+from graders.questions import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "cv_exam"
@@ -59,6 +60,11 @@ def scores(course: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+def autograded_points(notebook: str) -> float:
+    """A notebook's autograded points, from the questions (the source of truth)."""
+    return sum(part.points for part in REGISTRY.values() if part.notebook == notebook)
+
+
 def max_scores() -> dict[str, float]:
     return {
         c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader["points"])
@@ -86,9 +92,9 @@ def solution_namespace(notebook: Path, extra_code: str = "") -> dict:
 def answers_in_process(part: Part, items: list, ns: dict) -> dict[str, Outcome]:
     """Probe `ns` with the kernel-side harness itself, and read its answers back."""
     probes = part.probes(items)
-    spec = json.loads(json.dumps(reports.probe_spec(part.grade_id, probes, 5.0)))
+    spec = json.loads(json.dumps(wire.probe_spec(part.grade_id, probes, 5.0)))
     answers = [harness._run_probe(ns, p, spec["budget"]) for p in spec["probes"]]
-    return reports.outcomes(json.loads(json.dumps({"answers": answers})), probes)
+    return wire.outcomes(json.loads(json.dumps({"answers": answers})), probes)
 
 
 def rng() -> np.random.Generator:

@@ -21,8 +21,9 @@ import pytest
 from helpers import ASSIGNMENT, SOURCE, env, nbgrader, new_course, scores
 from nbformat.v4 import new_code_cell
 
-from graders.sandbox import unusable_reason
-from graders.submissions import read, with_code
+from graders.instructor.course import read
+from graders.instructor.synthetic import with_code
+from graders.sandbox.system import unusable_reason
 
 PART1 = "part1_exam_questions"
 ESCAPE_SUFFIX = '\nif globals().get("ESCAPED"):\n    B_SHAPE = (666,)\n'

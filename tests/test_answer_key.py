@@ -1,54 +1,62 @@
-"""The torch reference reproduces every number of the exam's answer key."""
+"""The questions' torch references reproduce every number of the exam's answer key."""
 
 import numpy as np
 import pytest
 
-from graders import exam
-from graders import reference as ref
+from graders.questions import (
+    activations,
+    backprop,
+    cnn_arithmetic,
+    gradients,
+    linear,
+    pooling,
+    softmax,
+    true_false,
+)
 
 
 def test_linear_layer_sizes():
-    assert ref.linear_param_shapes(exam.LINEAR_IN, exam.LINEAR_OUT) == ((10, 3), (10,))
+    assert linear.linear_param_shapes(linear.LINEAR_IN, linear.LINEAR_OUT) == ((10, 3), (10,))
 
 
 def test_activation_asymptotes():
-    assert ref.limits(ref.sigmoid) == (0.0, 1.0)
-    assert ref.limits(ref.relu) == (0.0, np.inf)
+    assert activations.limits(activations.sigmoid) == (0.0, 1.0)
+    assert activations.limits(activations.relu) == (0.0, np.inf)
 
 
 def test_average_pooling_of_the_exam_image():
-    pooled = ref.avg_pool2d(exam.IMAGE, exam.POOL_KERNEL, exam.POOL_STRIDE)
+    pooled = pooling.avg_pool2d(pooling.IMAGE, pooling.POOL_KERNEL, pooling.POOL_STRIDE)
     np.testing.assert_array_equal(pooled, [[5, 2], [1, 4]])
 
 
 def test_gradients_at_the_kink_follow_the_exams_convention():
-    np.testing.assert_array_equal(ref.relu_grad(np.array([-1.0, 0.0, 2.0])), [0, 0, 1])
-    np.testing.assert_allclose(ref.leaky_relu_grad(np.array([-1.0, 0.0, 2.0]), 0.1), [0.1, 0.1, 1])
+    np.testing.assert_array_equal(gradients.relu_grad(np.array([-1.0, 0.0, 2.0])), [0, 0, 1])
+    np.testing.assert_allclose(gradients.leaky_relu_grad(np.array([-1.0, 0.0, 2.0]), 0.1), [0.1, 0.1, 1])
 
 
 def test_tanh_grad_is_one_minus_tanh_squared():
     x = np.linspace(-3, 3, 13)
-    np.testing.assert_allclose(ref.tanh_grad(x), 1 - np.tanh(x) ** 2)
+    np.testing.assert_allclose(gradients.tanh_grad(x), 1 - np.tanh(x) ** 2)
 
 
 def test_cross_entropy_grad_is_minus_y_over_p():
     y, p = np.array([0.0, 1.0, 0.5]), np.array([0.2, 0.5, 0.3])
-    np.testing.assert_allclose(ref.cross_entropy_grad(y, p), -y / p)
+    np.testing.assert_allclose(gradients.cross_entropy_grad(y, p), -y / p)
 
 
 def test_softmax_is_shift_invariant_and_finite():
     x = np.array([1000.0, 1001.0])
-    np.testing.assert_allclose(ref.softmax(x), ref.softmax(x - 1000))
-    assert np.all(np.isfinite(ref.softmax(x)))
+    np.testing.assert_allclose(softmax.softmax(x), softmax.softmax(x - 1000))
+    assert np.all(np.isfinite(softmax.softmax(x)))
 
 
 def test_missing_vgg_channels():
-    filled = ref.fill_channels(exam.VGG_INPUT[0], exam.VGG_CONVS)
+    filled = cnn_arithmetic.fill_channels(cnn_arithmetic.VGG_INPUT[0], cnn_arithmetic.VGG_CONVS)
     assert (filled[0][0], filled[0][1], filled[1][1], filled[3][0]) == (3, 64, 128, 256)
 
 
 def test_vgg_shapes():
-    assert ref.layer_output_shapes(ref.vgg_layers(), exam.VGG_INPUT) == [
+    assert cnn_arithmetic.layer_output_shapes(cnn_arithmetic.vgg_layers(), cnn_arithmetic.VGG_INPUT) == [
         (64, 320, 320),
         (64, 320, 320),
         (64, 160, 160),
@@ -67,9 +75,9 @@ def test_vgg_shapes():
 @pytest.mark.parametrize(
     "count, expected",
     [
-        (lambda: ref.conv_params(3, 64, 3), 1792),
-        (lambda: ref.conv_params(64, 128, 3), 73856),
-        (lambda: ref.fc_params(*exam.FC1), 102764544),
+        (lambda: cnn_arithmetic.conv_params(3, 64, 3), 1792),
+        (lambda: cnn_arithmetic.conv_params(64, 128, 3), 73856),
+        (lambda: cnn_arithmetic.fc_params(*cnn_arithmetic.FC1), 102764544),
     ],
     ids=["conv1", "conv2", "fc1"],
 )
@@ -78,7 +86,9 @@ def test_parameter_counts(count, expected):
 
 
 def test_backprop_step():
-    before, grad, a_new, after = ref.backprop_step(exam.A, exam.X, exam.T, exam.LEARNING_RATE)
+    before, grad, a_new, after = backprop.backprop_step(
+        backprop.A, backprop.X, backprop.T, backprop.LEARNING_RATE
+    )
     assert before == 16.5
     np.testing.assert_allclose(grad, [[-2, 4]])
     np.testing.assert_allclose(a_new, [[11 / 3, 2 / 3]])
@@ -87,4 +97,4 @@ def test_backprop_step():
 
 
 def test_true_false_key():
-    assert ref.TRUE_FALSE == [True, True, False, True]
+    assert true_false.TRUE_FALSE == [True, True, False, True]

@@ -2,11 +2,12 @@
 fails wrong ones, and its synthetic class carries the catalogue's mistakes."""
 
 import nbformat
-from helpers import env
+from helpers import autograded_points, env
 from nbgrader.api import Gradebook
 
 from bench import synthetic
-from graders.submissions import read
+from graders.instructor.course import read
+from graders.questions import REGISTRY
 
 
 def _twin_scores(folder, monkeypatch) -> dict[str, float]:
@@ -26,8 +27,9 @@ def test_the_twin_grades_right_answers_full_and_wrong_ones_down(tmp_path, monkey
     nbformat.write(nb, wrong / f"{synthetic.PART1}.ipynb")
     synthetic.nbgrader(twin, "autograde", synthetic.ASSIGNMENT)
     scores = _twin_scores(twin, monkeypatch)
-    assert scores["t0000"] == 12
-    assert scores["wrong"] == 10
+    full = autograded_points(synthetic.PART1)
+    assert scores["t0000"] == full
+    assert scores["wrong"] == full - REGISTRY["test_linear_forward"].points
 
 
 def test_about_half_the_synthetic_class_has_a_catalogued_mistake(tmp_path):

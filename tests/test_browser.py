@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from helpers import ASSIGNMENT, REPO, SOURCE, env, nbgrader, new_course
 
-from graders.submissions import read
+from graders.instructor.course import read
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

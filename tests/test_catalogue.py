@@ -5,8 +5,8 @@ runs are in test_course.py)."""
 import pytest
 from helpers import SOURCE, answers_in_process, rng, solution_namespace
 
-from graders.parts import REGISTRY
-from graders.submissions import notebook_of, part_mistakes
+from graders.instructor.synthetic import notebook_of, part_mistakes
+from graders.questions import REGISTRY
 
 PAIRS = part_mistakes()
 
@@ -31,8 +31,9 @@ def test_each_mistake_loses_points_and_is_named(grade_id, mistake):
     assert mistake.name in [m.name for m in verdict.mistakes]
 
 
-# The mistakes that QUESTIONS.md says need their own hint, part by part.
-REQUIRED = {
+# The mistakes that QUESTIONS.md says need their own hint, part by part: the exam's key.
+# Questions mark them `required=True`; questions added later are held to their own flags.
+EXAM_KEY = {
     "test_linear_forward": {"batch handled as x @ W + b", "bias dropped"},
     "test_layer_shapes": {"W_SHAPE is W transposed"},
     "test_activations": {"np.exp(-x) overflows for very negative x"},
@@ -56,11 +57,13 @@ REQUIRED = {
 }
 
 
-def test_the_catalogue_holds_every_mistake_that_needs_a_hint():
-    catalogue: dict[str, set[str]] = {}
-    for grade_id, mistake in PAIRS:
-        catalogue.setdefault(grade_id, set()).add(mistake.name)
-    assert catalogue == REQUIRED
+def _required(grade_id: str) -> set[str]:
+    return {m.name for g, m in PAIRS if g == grade_id and m.required}
+
+
+@pytest.mark.parametrize("grade_id", sorted(EXAM_KEY))
+def test_the_exams_parts_mark_as_required_the_mistakes_its_key_names(grade_id):
+    assert _required(grade_id) == EXAM_KEY[grade_id]
 
 
 @pytest.mark.parametrize("grade_id", sorted(REGISTRY))

@@ -10,7 +10,8 @@ import pytest
 from helpers import ASSIGNMENT, SOURCE, max_scores, nbgrader, new_course, scores
 from nbformat.v4 import new_code_cell
 
-from graders.submissions import notebook_of, part_mistakes, read, with_code, with_mistake_in_part
+from graders.instructor.course import read
+from graders.instructor.synthetic import notebook_of, part_mistakes, with_code, with_mistake_in_part
 
 PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 PAIRS = part_mistakes()

@@ -1,4 +1,4 @@
-"""The kernel factory (graders/factory.py): a forked kernel is sandboxed as a fresh one
+"""The kernel factory (graders/sandbox/): a forked kernel is sandboxed as a fresh one
 is, dies with its launcher, and a launcher that cannot reach the factory starts a
 kernel the usual way."""
 
@@ -13,8 +13,8 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-from graders import sandbox
-from graders.factory import FACTORY, warm_kernels
+from graders.sandbox import system as sandbox
+from graders.sandbox.factory_client import FACTORY, warm_kernels
 
 pytestmark = pytest.mark.skipif(
     sandbox.unusable_reason() is not None, reason=f"no sandbox: {sandbox.unusable_reason()}"

@@ -3,8 +3,8 @@
 import jinja2
 from helpers import SOURCE
 
-from graders.feedback_html import FeedbackHTMLExporter
-from graders.submissions import read
+from graders.autograde.feedback_html import FeedbackHTMLExporter
+from graders.instructor.course import read
 
 
 def test_a_second_exporter_reuses_the_compiled_templates(monkeypatch):

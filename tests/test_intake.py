@@ -7,13 +7,13 @@ import os
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENT, SOURCE
+from helpers import ASSIGNMENT, SOURCE, autograded_points
 from test_pipeline import _course, _run
 
-from graders.submissions import read
+from graders.instructor.course import read
 
 PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
-PART1_POINTS = 12.0
+PART1_POINTS = autograded_points(PART1)
 
 
 def _hashes(folder):

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from helpers import REPO, SOURCE, solution_namespace
 
-from graders import exam
-from graders.parts import REGISTRY, backprop, conv_vs_mlp, true_false
-from graders.submissions import read
+from graders.instructor.course import read
+from graders.questions import REGISTRY, backprop, conv_vs_mlp, pooling, true_false
 
 NOTEBOOKS = sorted(SOURCE.glob("*.ipynb"))
 
@@ -28,11 +27,16 @@ def test_every_test_cell_is_graded_by_a_part_and_every_part_has_its_cell():
     assert sorted(ids) == sorted(REGISTRY)
 
 
-def test_points_of_each_test_cell_equal_its_items():
+def test_points_of_each_test_cell_equal_its_questions():
     for cell in _test_cells():
         part = REGISTRY[cell.metadata.nbgrader["grade_id"]]
-        total = sum(item.points for item in part.items(np.random.default_rng(0)))
-        assert cell.metadata.nbgrader["points"] == pytest.approx(total), part.grade_id
+        assert cell.metadata.nbgrader["points"] == pytest.approx(part.points), part.grade_id
+
+
+def test_each_part_has_its_test_cell_in_its_questions_notebook():
+    for part in REGISTRY.values():
+        cells = read(SOURCE / f"{part.notebook}.ipynb").cells
+        assert part.grade_id in {c.metadata.get("nbgrader", {}).get("grade_id") for c in cells}
 
 
 def test_hidden_tests_hold_no_code():
@@ -45,9 +49,9 @@ def test_hidden_tests_hold_no_code():
 def test_the_notebooks_givens_are_the_exams():
     part1 = solution_namespace(SOURCE / "part1_exam_questions.ipynb")
     part2 = solution_namespace(SOURCE / "part2_extra_exercises.ipynb")
-    np.testing.assert_array_equal(part1["IMAGE"], exam.IMAGE)
+    np.testing.assert_array_equal(part1["IMAGE"], pooling.IMAGE)
     for name in ("A", "X", "T", "LEARNING_RATE"):
-        np.testing.assert_array_equal(part2[name], getattr(exam, name))
+        np.testing.assert_array_equal(part2[name], getattr(backprop, name))
 
 
 @pytest.mark.parametrize("module", [conv_vs_mlp, backprop])

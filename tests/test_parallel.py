@@ -7,7 +7,7 @@ import pytest
 from helpers import env
 from nbgrader.api import Gradebook
 
-from graders.gradebook_writes import serialize_sqlite_transactions
+from graders.instructor.gradebook_writes import serialize_sqlite_transactions
 
 WRITERS, ROUNDS = 6, 40
 

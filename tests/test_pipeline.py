@@ -11,11 +11,14 @@ import jsonschema
 import junitparser
 import pytest
 import yaml
-from helpers import ASSIGNMENT, REPO, env, scores
+from helpers import ASSIGNMENT, REPO, autograded_points, env, scores
 
-DEMO = REPO / "demo" / "submitted"
-STUDENTS = sorted(p.name for p in DEMO.iterdir())
-PART2_AUTOGRADED = 22.5  # part 2's points without the hand-graded proof
+from graders.instructor import demo_class
+from graders.instructor.course import read
+from graders.instructor.synthetic import part_mistakes
+
+STUDENTS = sorted(s.student for s in demo_class.scenarios())
+PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 
 CLASSROOM_SCHEMA = {
     "type": "object",
@@ -103,7 +106,7 @@ def test_feedback_for_every_demo_student_as_html_and_notebook(demo, results):
 
 
 def test_the_demo_class_scores_as_its_mistakes_predict(results):
-    full = results["ada"]["max_score"] - 2  # all but the hand-graded proof
+    full = sum(p["max_score"] for p in results["ada"]["parts"] if not p["graded_by_hand"])
     assert results["ada"]["score"] == full and results["jon"]["score"] == full
     assert results["ben"]["score"] == 0
     assert results["jon"]["seconds_late"] > 0 and results["ada"]["seconds_late"] == 0
@@ -114,9 +117,15 @@ def test_the_demo_class_scores_as_its_mistakes_predict(results):
     }
 
 
+def test_the_generated_demo_class_shows_every_catalogued_mistake_by_name(results):
+    named = {(p["grade_id"], m) for r in results.values() for p in r["parts"] for m in p["mistakes"]}
+    catalogue = {(grade_id, mistake.name) for grade_id, mistake in part_mistakes()}
+    assert catalogue <= named, catalogue - named
+
+
 def test_a_broken_and_a_duplicated_cell_notebook_cost_only_themselves(results):
     lou, max_ = results["lou"], results["max"]
-    assert lou["score"] == PART2_AUTOGRADED and "not valid JSON" in lou["problems"][0]
+    assert lou["score"] == autograded_points(PART2) and "not valid JSON" in lou["problems"][0]
     assert max_["score"] == results["ada"]["score"]
     assert "copy of cell 'test_true_false'" in max_["problems"][0]
 
@@ -187,11 +196,20 @@ def _workflow_grade_step() -> list[str]:
 
 def test_the_workflows_grade_step_grades_a_class_and_exits_0(tmp_path):
     course = _course(tmp_path / "course")
+    demo = tmp_path / "demo"
+    demo_class.write(REPO / "release" / ASSIGNMENT, REPO / "source" / ASSIGNMENT, demo, ASSIGNMENT)
     for student in ("ada", "lou", "max"):
-        shutil.copytree(DEMO / student, course / "submitted" / student)
+        shutil.copytree(demo / student, course / "submitted" / student)
     done = _run(course, *_workflow_grade_step())
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "ada: Points 34.5/36.5" in done.stdout
+    autograded = autograded_points(PART1) + autograded_points(PART2)
+    total = sum(
+        float(c.metadata.nbgrader["points"])
+        for path in (REPO / "source" / ASSIGNMENT).glob("*.ipynb")
+        for c in read(path).cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    )
+    assert f"ada: Points {autograded:g}/{total:g}" in done.stdout
     for name in ("results.json", "grades.csv", "junit.xml", "summary.md", "report.html"):
         assert (course / "results" / name).is_file(), name
 

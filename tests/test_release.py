@@ -7,7 +7,7 @@ import re
 import pytest
 from helpers import ASSIGNMENT, REPO, SOURCE, new_course
 
-from graders.submissions import read
+from graders.instructor.course import read
 
 RELEASE = REPO / "release" / ASSIGNMENT
 

@@ -1,0 +1,125 @@
+"""nbgrader preprocessors that grade in the grader's process, not the student's kernel.
+
+Set in `nbgrader_config.py`: `InjectProbes` before `Execute` and `GradeReports`
+after it in `Autograde.autograde_preprocessors`; `WriteFeedbackNotebook` last in
+`GenerateFeedback.preprocessors`.
+"""
+
+import secrets
+import zlib
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell
+from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float, Integer
+
+from graders.autograde import harness, verdicts, wire
+from graders.autograde.record import METADATA_KEY
+from graders.questions import REGISTRY
+
+STATE = "cvexam"
+HARNESS_MARK = "cvexam-harness"
+_HARNESS_SOURCE = Path(harness.__file__).read_text()
+
+
+def _graded_part_id(cell: NotebookNode) -> str | None:
+    if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+        return None
+    grade_id = cell.metadata["nbgrader"].get("grade_id")
+    return grade_id if grade_id in REGISTRY else None
+
+
+def _harness_cell(nonce: str) -> NotebookNode:
+    source = (
+        "def __cvexam_boot(source, nonce):\n"
+        "    import builtins\n"
+        "    ns = {'__builtins__': dict(vars(builtins)), '__name__': 'cvexam_harness'}\n"
+        "    exec(compile(source, '<cvexam harness>', 'exec'), ns)\n"
+        "    ns['install'](nonce)\n"
+        f"__cvexam_boot({_HARNESS_SOURCE!r}, {nonce!r})\n"
+        "del __cvexam_boot\n"
+    )
+    cell = new_code_cell(source)
+    cell.metadata[STATE] = HARNESS_MARK
+    return cell
+
+
+class InjectProbes(NbGraderPreprocessor):
+    """Before Execute: put the reporting harness first, and turn test cells into probe calls."""
+
+    seed = Integer(
+        2026, help="Mixed with the student id and the grade_id to draw each part's random probes."
+    ).tag(config=True)
+    call_budget = Float(
+        5.0, help="Seconds one call of a student's function may take before it counts as timed out."
+    ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        student = str(resources.get("nbgrader", {}).get("student", ""))
+        state = {"nonce": secrets.token_hex(16), "parts": {}, "sources": {}}
+        for cell in nb.cells:
+            part_id = _graded_part_id(cell)
+            if part_id is None:
+                continue
+            part = REGISTRY[part_id]
+            rng = np.random.default_rng([self.seed, zlib.crc32(f"{student}/{part_id}".encode())])
+            items = part.items(rng)
+            probes = part.probes(items)
+            state["parts"][part_id] = (items, probes)
+            state["sources"][part_id] = cell.source
+            cell.source = wire.probe_call(part_id, probes, self.call_budget)
+        nb.cells.insert(0, _harness_cell(state["nonce"]))
+        resources[STATE] = state
+        return nb, resources
+
+
+class GradeReports(NbGraderPreprocessor):
+    """After Execute: read each part's report, grade it against the reference, write the verdict."""
+
+    max_report_bytes = Integer(
+        2_000_000, help="A part's report larger than this is not read, and the part scores 0."
+    ).tag(config=True)
+    show_expected = Bool(
+        False,
+        help="Where a failed item has neither a catalogued mistake nor a diagnosis, show the expected "
+        "value on the first probe it got wrong (for after the due date, or where the instructor allows).",
+    ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        state = resources.get(STATE)
+        if state is None:
+            raise RuntimeError("GradeReports needs InjectProbes before Execute in the same pipeline")
+        nb.cells = [c for c in nb.cells if c.metadata.get(STATE) != HARNESS_MARK]
+        for cell in nb.cells:
+            part_id = _graded_part_id(cell)
+            if part_id not in state["parts"]:
+                continue
+            items, probes = state["parts"][part_id]
+            payload, reason = wire.find_report(cell.outputs, state["nonce"], part_id, self.max_report_bytes)
+            answers = wire.outcomes(payload, probes) if payload else wire.no_outcomes(probes, reason)
+            verdict = REGISTRY[part_id].grade(items, answers, self.show_expected)
+            verdict.note = None if payload else reason
+            cell.source = state["sources"][part_id]
+            record = verdict.record(part_id)
+            cell.outputs = verdicts.cell_outputs(record, cell.get("execution_count"))
+            cell.metadata[METADATA_KEY] = record.to_dict()
+        return nb, resources
+
+
+class WriteFeedbackNotebook(NbGraderPreprocessor):
+    """In generate_feedback: also write the feedback as a notebook beside the HTML."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(
+            coursedir.format_path(coursedir.feedback_directory, info["student"], info["assignment"])
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{info['notebook']}.ipynb")
+        return nb, resources

@@ -1,0 +1,85 @@
+"""The verdict on one part as one structured record: what the grader decided, item by item.
+
+The grader writes it into the graded cell's metadata (`METADATA_KEY`), nbgrader
+carries the notebook to the autograded folder, and every result file is made from
+it: the feedback's text and HTML, the class report, Gradescope, Classroom, JUnit.
+Plain data (standard library only), so result writers need neither numpy nor torch.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+METADATA_KEY = "cvexam_verdict"
+PASS, FAIL = "✓", "✗"
+
+
+def points(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass
+class ItemRecord:
+    label: str
+    points: float
+    earned: float
+    problem: str | None = None
+    mistake: str | None = None  # the catalogued mistake's name, when one was recognized
+    diagnosis: str | None = None  # otherwise, what the answer is, when a relation fits
+    hint: str | None = None  # what to do about it (or the expected value, where shown)
+
+    def explanation(self) -> str | None:
+        """The diagnosis and its hint, as one line for the student."""
+        if self.diagnosis:
+            return f"Diagnosis: {self.diagnosis} Hint: {self.hint}"
+        return self.hint
+
+    @property
+    def passed(self) -> bool:
+        return self.earned == self.points
+
+
+@dataclass
+class MistakeRecord:
+    name: str
+    hint: str
+
+
+@dataclass
+class VerdictRecord:
+    grade_id: str
+    title: str
+    points: float
+    earned: float
+    items: list[ItemRecord] = field(default_factory=list)
+    mistakes: list[MistakeRecord] = field(default_factory=list)
+    note: str | None = None  # why there is no report, when there is none
+
+    def text(self) -> str:
+        """The verdict as the student reads it, in plain text."""
+        lines = [f"{self.title}: {points(self.earned)} / {points(self.points)} points"]
+        if self.note:
+            lines.append(f"  {self.note}")
+        for item in self.items:
+            mark = PASS if item.passed else FAIL
+            lines.append(f"  {mark} {item.label} ({points(item.earned)}/{points(item.points)})")
+            if item.problem:
+                lines.append(f"      {item.problem}")
+            if item.explanation():
+                lines.append(f"      {item.explanation()}")
+        for m in self.mistakes:
+            lines.append(f"  Likely mistake: {m.name}. {m.hint}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VerdictRecord":
+        return cls(
+            grade_id=str(data["grade_id"]),
+            title=str(data["title"]),
+            points=float(data["points"]),
+            earned=float(data["earned"]),
+            items=[ItemRecord(**item) for item in data.get("items", [])],
+            mistakes=[MistakeRecord(**m) for m in data.get("mistakes", [])],
+            note=data.get("note"),
+        )

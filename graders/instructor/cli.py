@@ -1,0 +1,192 @@
+"""The instructor's commands: `python -m graders demo | grade | ci | new-question | points`.
+
+demo   the whole run on the demo class: release, submissions, grading, feedback,
+       exports and the class report, with a sqlite gradebook in this folder
+grade  grade what is in submitted/ (all students, or --student ...)
+ci     grade and write every result file under one folder; exit 0 when grading
+       ran, whatever the scores, non-zero when the pipeline itself failed
+new-question  scaffold a question: graders/questions/ID.py and its cells in a source notebook
+points        check (or --write) each test cell's points against its question's
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+from sqlalchemy.exc import SAWarning
+
+from graders.instructor import authoring, class_report, demo_class, exports
+from graders.instructor.course import Course, CourseError
+from graders.instructor.grading import Speed, grade, students_in
+
+
+def _generate(course: Course, assignment: str) -> None:
+    mismatches = authoring.point_mismatches(course, assignment)
+    if mismatches:
+        listed = "\n  ".join(mismatches)
+        raise CourseError(
+            f"the source notebooks disagree with the questions:\n  {listed}\n"
+            "the questions hold the points: run `python -m graders points --write`"
+        )
+    outcome = course.api().generate_assignment(assignment, force=True, create=True)
+    if not outcome["success"]:
+        raise CourseError(f"generate_assignment {assignment} failed:\n{outcome.get('error', '')}")
+
+
+def _ensure_generated(course: Course, assignment: str) -> None:
+    """autograde needs the assignment in the gradebook: generate it if it is not there yet."""
+    with course.gradebook() as gb:
+        if any(a.name == assignment for a in gb.assignments):
+            return
+    print(f"{assignment} is not in the gradebook yet: running generate_assignment first", file=sys.stderr)
+    _generate(course, assignment)
+
+
+def _report(course: Course, results, out: Path, assignment: str) -> None:
+    written = exports.write_all(course, results, out)
+    page = out / "report.html"
+    class_report.write_html(results, page, f"{assignment}: class report")
+    print(class_report.as_text(results))
+    print(f"\nfeedback: {course.folder('feedback')}/<student>/{assignment}/ (HTML and notebook)")
+    print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
+
+
+def demo(course: Course, out: Path, speed: Speed) -> int:
+    assignment = course.default_assignment()
+    print(f"demo: releasing {assignment} and handing in the demo class, generated from the course:")
+    _generate(course, assignment)
+    with course.gradebook() as gb:
+        gb.update_or_create_assignment(assignment, duedate=demo_class.DUE)
+    submitted = course.folder("submitted")
+    for scenario in demo_class.scenarios():
+        shutil.rmtree(submitted / scenario.student, ignore_errors=True)
+    print(demo_class.describe())
+    students = demo_class.write(
+        course.folder("release") / assignment, course.folder("source") / assignment, submitted, assignment
+    )
+    results = grade(course, assignment, students, speed=speed)
+    _report(course, results, out, assignment)
+    return 0
+
+
+def grade_command(
+    course: Course, assignment: str | None, students: list[str] | None, out: Path, speed: Speed
+) -> int:
+    assignment = assignment or course.default_assignment()
+    students = students or students_in(course, assignment)
+    if not students:
+        raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
+    _ensure_generated(course, assignment)
+    results = grade(course, assignment, students, speed=speed)
+    _report(course, results, out, assignment)
+    return 0
+
+
+def ci(course: Course, assignment: str | None, students: list[str] | None, out: Path, speed: Speed) -> int:
+    """Grade what is present; 0 when grading ran, whatever the scores; 1 when the pipeline broke."""
+    assignment = assignment or course.default_assignment()
+    try:
+        _generate(course, assignment)
+        students = students or students_in(course, assignment)
+        results = grade(course, assignment, students, speed=speed) if students else []
+        _report(course, results, out, assignment)
+    except CourseError:
+        raise
+    except Exception:
+        traceback.print_exc()
+        print("error: the grading pipeline itself failed (see above)", file=sys.stderr)
+        return 1
+    for result in results:
+        print(f"{result.student}: {exports.points_line(result)}")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a") as f:
+            f.write(exports.markdown(results))
+    return 0
+
+
+WORKERS_HELP = "submissions graded side by side (default: one more than the cores)"
+FRESH_HELP = "start every kernel from scratch instead of forking it from the warm kernel factory"
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def new_question(course: Course, assignment: str | None, name: str, notebook: str, title: str) -> int:
+    assignment = assignment or course.default_assignment()
+    written = authoring.new_question(course, assignment, name, notebook, title)
+    print(f"new question {name}: wrote {written[0]} and appended its cells to {written[1]}")
+    print(
+        "next: replace the TODOs in both (givens, reference, probes, mistakes; the task text and solution),"
+    )
+    print("then `python -m graders points --write` if you changed its points, and `python -m graders demo`.")
+    return 0
+
+
+def points(course: Course, assignment: str | None, write: bool) -> int:
+    assignment = assignment or course.default_assignment()
+    if write:
+        for line in authoring.write_points(course, assignment) or [
+            "every test cell has its question's points"
+        ]:
+            print(line)
+        return 0
+    mismatches = authoring.point_mismatches(course, assignment)
+    for line in mismatches or ["every test cell has its question's points"]:
+        print(line)
+    return 1 if mismatches else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo_p = sub.add_parser("demo", help="the whole instructor run on the demo class")
+    demo_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+    demo_p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+    demo_p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
+    for name, help_text in [("grade", "grade submitted/"), ("ci", "grade submitted/ and write result files")]:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
+        p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+        p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+        p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
+        p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
+    new_p = sub.add_parser("new-question", help="scaffold a question: its module and its notebook cells")
+    new_p.add_argument("name", help="the question's id, also the student's function name (a Python name)")
+    new_p.add_argument("--notebook", required=True, help="the source notebook to append its cells to")
+    new_p.add_argument("--assignment", help="the assignment (default: the only one)")
+    new_p.add_argument("--title", default="", help="the part's title in feedback and reports")
+    points_p = sub.add_parser("points", help="check the test cells' points against the questions")
+    points_p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
+    points_p.add_argument("--write", action="store_true", help="rewrite the points from the questions")
+    args = parser.parse_args(argv)
+    # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
+    warnings.filterwarnings("ignore", category=SAWarning)
+    try:
+        course = Course.open(args.course)
+        if args.command == "new-question":
+            return new_question(course, args.assignment, args.name, args.notebook, args.title)
+        if args.command == "points":
+            return points(course, args.assignment, args.write)
+        out = args.out if args.out.is_absolute() else course.root / args.out
+        speed = Speed(args.workers, warm_kernels=not args.fresh_kernels)
+        if args.command == "demo":
+            return demo(course, out, speed)
+        if args.command == "ci":
+            return ci(course, args.assignment, args.student, out, speed)
+        return grade_command(course, args.assignment, args.student, out, speed)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The course folder as nbgrader sees it: its config, its folders, its gradebook.
+
+One `Course` holds one loaded `nbgrader_config.py` and one `NbGraderAPI`, so a
+whole grading run pays nbgrader's start-up once instead of once per command.
+"""
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+
+def read(path: Path) -> NotebookNode:
+    """A notebook file, as nbformat version 4."""
+    return nbformat.read(path, as_version=4)
+
+
+class CourseError(Exception):
+    """The course folder cannot be used as it is; the message says why."""
+
+
+def _venv_on_path() -> None:
+    """nbgrader runs `alembic` as a subprocess: this interpreter's bin must be on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+@dataclass
+class Course:
+    root: Path
+    config: Config = field(repr=False)
+
+    @classmethod
+    def open(cls, root: Path) -> "Course":
+        root = root.resolve()
+        if not (root / "nbgrader_config.py").is_file():
+            raise CourseError(f"{root} has no nbgrader_config.py: run this from the course folder")
+        _venv_on_path()
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        config.CourseDirectory.root = str(root)
+        return cls(root, config)
+
+    def api(self) -> NbGraderAPI:
+        return NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
+
+    @property
+    def course_id(self) -> str:
+        return CourseDirectory(config=self.config).course_id
+
+    @property
+    def db_url(self) -> str:
+        return CourseDirectory(config=self.config).db_url
+
+    def gradebook(self) -> Gradebook:
+        return Gradebook(self.db_url, self.course_id)
+
+    def folder(self, name: str) -> Path:
+        return self.root / getattr(CourseDirectory(config=self.config), f"{name}_directory")
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """The notebook names (without .ipynb) of an assignment's source."""
+        source = self.folder("source") / assignment
+        names = sorted(p.stem for p in source.glob("*.ipynb"))
+        if not names:
+            raise CourseError(f"no notebooks in {source}")
+        return names
+
+    def grade_ids(self, assignment: str) -> dict[str, set[str]]:
+        """Each notebook of the assignment's source, with the grade ids of its cells."""
+        return {
+            name: {
+                c.metadata["nbgrader"]["grade_id"]
+                for c in nbformat.read(
+                    self.folder("source") / assignment / f"{name}.ipynb", as_version=4
+                ).cells
+                if "grade_id" in c.metadata.get("nbgrader", {})
+            }
+            for name in self.notebooks(assignment)
+        }
+
+    def assignments(self) -> list[str]:
+        return sorted(p.name for p in self.folder("source").iterdir() if p.is_dir())
+
+    def default_assignment(self) -> str:
+        found = self.assignments()
+        if len(found) != 1:
+            raise CourseError(f"name the assignment: the course has {found or 'none'}")
+        return found[0]

@@ -1,0 +1,221 @@
+"""2c: CNN arithmetic: output shapes, the VGG16 stack and parameter counts."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.questions.tensors import count_params
+
+NOTEBOOK = "part2_extra_exercises"
+
+# Givens: the VGG-style stack. Each conv is (C_in, C_out); None is one of the exam's "?".
+VGG_INPUT = (3, 320, 320)
+VGG_CONVS = [(None, None), (64, None), (128, 256), (None, 512)]
+VGG_CONV_KERNEL, VGG_CONV_STRIDE, VGG_CONV_PADDING = 3, 1, 1
+VGG_POOL_KERNEL, VGG_POOL_STRIDE = 2, 2
+FC1 = (25088, 4096)
+
+Shape = tuple[int, ...]
+
+
+def conv2d_output_shape(in_shape: Shape, c_out: int, kernel_size: int, stride: int, padding: int) -> Shape:
+    """Reference, on the meta device: nothing is allocated."""
+    conv = nn.Conv2d(in_shape[0], c_out, kernel_size, stride, padding, device="meta")
+    return tuple(conv(torch.empty(1, *in_shape, device="meta")).shape[1:])
+
+
+def maxpool2d_output_shape(in_shape: Shape, kernel_size: int, stride: int) -> Shape:
+    pool = nn.MaxPool2d(kernel_size, stride)
+    return tuple(pool(torch.empty(1, *in_shape, device="meta")).shape[1:])
+
+
+def fill_channels(
+    image_channels: int, convs: Sequence[tuple[int | None, int | None]]
+) -> list[tuple[int, int]]:
+    """Fill the unknown channels of a conv stack so that each conv feeds the next."""
+    filled = [list(c) for c in convs]
+    for i, conv in enumerate(filled):
+        if conv[0] is None:
+            conv[0] = image_channels if i == 0 else filled[i - 1][1]
+        if conv[1] is None:
+            conv[1] = filled[i + 1][0]
+    if any(c is None for conv in filled for c in conv):
+        raise ValueError(f"channels cannot be inferred from {convs}")
+    return [(c_in, c_out) for c_in, c_out in filled]
+
+
+def vgg_layers() -> list[nn.Module]:
+    """The exam's conv stack: (Conv, ReLU, MaxPool) for each conv."""
+    layers: list[nn.Module] = []
+    for c_in, c_out in fill_channels(VGG_INPUT[0], VGG_CONVS):
+        conv = nn.Conv2d(c_in, c_out, VGG_CONV_KERNEL, VGG_CONV_STRIDE, VGG_CONV_PADDING, device="meta")
+        layers += [conv, nn.ReLU(), nn.MaxPool2d(VGG_POOL_KERNEL, VGG_POOL_STRIDE)]
+    return layers
+
+
+def layer_output_shapes(layers: Sequence[nn.Module], in_shape: Shape) -> list[Shape]:
+    """(C, H, W) after each layer when an input of in_shape passes through."""
+    x, shapes = torch.empty(1, *in_shape, device="meta"), []
+    for layer in layers:
+        x = layer(x)
+        shapes.append(tuple(x.shape[1:]))
+    return shapes
+
+
+def conv_params(c_in: int, c_out: int, kernel_size: int) -> int:
+    return count_params(nn.Conv2d(c_in, c_out, kernel_size, device="meta"))
+
+
+def fc_params(c_in: int, c_out: int) -> int:
+    return count_params(nn.Linear(c_in, c_out, device="meta"))
+
+
+PADDING_LEFT_OUT = Mistake(
+    "padding left out",
+    "Padding P adds P pixels on each side: H_out = (H + 2P - K) // S + 1.",
+    "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+    "    c, h, w = in_shape\n"
+    "    return (c_out, (h - kernel_size) // stride + 1, (w - kernel_size) // stride + 1)\n",
+    required=True,
+)
+CEIL_NOT_FLOOR = Mistake(
+    "ceil instead of floor",
+    "A window that does not fit is dropped: H_out = floor((H + 2P - K) / S) + 1, rounding down.",
+    "import math\n"
+    "\n"
+    "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+    "    c, h, w = in_shape\n"
+    "    f = lambda n: math.ceil((n + 2 * padding - kernel_size) / stride) + 1\n"
+    "    return (c_out, f(h), f(w))\n"
+    "\n"
+    "def maxpool2d_output_shape(in_shape, kernel_size, stride):\n"
+    "    c, h, w = in_shape\n"
+    "    f = lambda n: math.ceil((n - kernel_size) / stride) + 1\n"
+    "    return (c, f(h), f(w))\n",
+    required=True,
+)
+RELU_ROWS_LEFT_OUT = Mistake(
+    "ReLU rows left out",
+    "The table has one row per layer, ReLU included: 12 shapes (a ReLU keeps the shape).",
+    "VGG_SHAPES = [(64, 320, 320), (64, 160, 160), (128, 160, 160), (128, 80, 80),\n"
+    "              (256, 80, 80), (256, 40, 40), (512, 40, 40), (512, 20, 20)]\n",
+    required=True,
+)
+HWC_ORDER = Mistake(
+    "(H, W, C) order",
+    "Report each shape as (C, H, W), channels first, as PyTorch does.",
+    "VGG_SHAPES = [(320, 320, 64), (320, 320, 64), (160, 160, 64), (160, 160, 128),\n"
+    "              (160, 160, 128), (80, 80, 128), (80, 80, 256), (80, 80, 256),\n"
+    "              (40, 40, 256), (40, 40, 512), (40, 40, 512), (20, 20, 512)]\n",
+    required=True,
+)
+CONV_BIAS_FORGOTTEN = Mistake(
+    "bias forgotten",
+    "Each output channel (or output unit) also has one bias: "
+    "conv: C_out * (K * K * C_in + 1); FC: C_out * (C_in + 1).",
+    "def conv_params(c_in, c_out, kernel_size):\n"
+    "    return c_out * kernel_size * kernel_size * c_in\n"
+    "\n"
+    "def fc_params(c_in, c_out):\n"
+    "    return c_out * c_in\n",
+    required=True,
+)
+PARAMS_BIAS_FORGOTTEN = Mistake(
+    "bias forgotten",
+    CONV_BIAS_FORGOTTEN.hint,
+    "PARAMS_CONV1 = 3 * 3 * 3 * 64\nPARAMS_CONV2 = 3 * 3 * 64 * 128\nPARAMS_FC1 = 25088 * 4096\n",
+    required=True,
+)
+
+
+def _random_shape(rng: np.random.Generator) -> tuple[int, int, int]:
+    return (int(rng.integers(1, 8)), int(rng.integers(7, 64)), int(rng.integers(7, 64)))
+
+
+def _shape_items(rng: np.random.Generator) -> list[Item]:
+    conv_cases = [((3, 320, 320), 64, 3, 1, 1), ((3, 32, 32), 16, 5, 2, 1), ((1, 28, 28), 8, 3, 2, 0)]
+    conv_cases += [
+        (_random_shape(rng), int(rng.integers(1, 64)), int(k), int(s), int(p))
+        for k, s, p in [(3, 2, 1), (5, 3, 2), (4, 2, 1)]
+    ]
+    pool_cases = [((64, 320, 320), 2, 2), ((16, 15, 15), 2, 1), ((8, 7, 9), 3, 2)]
+    pool_cases += [(_random_shape(rng), int(k), int(s)) for k, s in [(2, 2), (3, 2)]]
+    conv = [
+        Probe(
+            f"conv{i}",
+            "conv2d_output_shape",
+            (shape, c, k, s, p),
+            f"in_shape={shape}, C_out={c}, K={k}, S={s}, P={p}",
+        )
+        for i, (shape, c, k, s, p) in enumerate(conv_cases)
+    ]
+    pool = [
+        Probe(f"pool{i}", "maxpool2d_output_shape", (shape, k, s), f"in_shape={shape}, K={k}, S={s}")
+        for i, (shape, k, s) in enumerate(pool_cases)
+    ]
+    return [
+        Item("conv2d_output_shape", 1, conv, conv2d_output_shape, [PADDING_LEFT_OUT, CEIL_NOT_FLOOR]),
+        Item("maxpool2d_output_shape", 1, pool, maxpool2d_output_shape, [CEIL_NOT_FLOOR]),
+    ]
+
+
+def _channel_items(rng: np.random.Generator) -> list[Item]:
+    filled = fill_channels(VGG_INPUT[0], VGG_CONVS)
+    answers = {
+        "CONV1_IN": filled[0][0],
+        "CONV1_OUT": filled[0][1],
+        "CONV2_OUT": filled[1][1],
+        "CONV4_IN": filled[3][0],
+    }
+    return [Item(name, 0.25, [Probe(name, name)], value) for name, value in answers.items()]
+
+
+def _vgg_items(rng: np.random.Generator) -> list[Item]:
+    shapes = layer_output_shapes(vgg_layers(), VGG_INPUT)
+    probe = [Probe("VGG_SHAPES", "VGG_SHAPES")]
+    return [Item("VGG_SHAPES", 2, probe, shapes, [RELU_ROWS_LEFT_OUT, HWC_ORDER])]
+
+
+def _count_items(rng: np.random.Generator) -> list[Item]:
+    conv_cases = [(3, 64, 3), (64, 128, 3), (3, 16, 5)] + [
+        (int(rng.integers(1, 300)), int(rng.integers(1, 300)), int(rng.integers(1, 8))) for _ in range(2)
+    ]
+    fc_cases = [FC1, (10, 1)] + [(int(rng.integers(1, 5000)), int(rng.integers(1, 5000)))]
+    conv = [
+        Probe(f"conv{i}", "conv_params", case, f"C_in={case[0]}, C_out={case[1]}, K={case[2]}")
+        for i, case in enumerate(conv_cases)
+    ]
+    fc = [
+        Probe(f"fc{i}", "fc_params", case, f"C_in={case[0]}, C_out={case[1]}")
+        for i, case in enumerate(fc_cases)
+    ]
+    return [
+        Item("conv_params", 1, conv, conv_params, [CONV_BIAS_FORGOTTEN]),
+        Item("fc_params", 1, fc, fc_params, [CONV_BIAS_FORGOTTEN]),
+    ]
+
+
+def _param_items(rng: np.random.Generator) -> list[Item]:
+    (c1_in, c1_out), (c2_in, c2_out) = fill_channels(VGG_INPUT[0], VGG_CONVS)[:2]
+    k = VGG_CONV_KERNEL
+    answers = {
+        "PARAMS_CONV1": conv_params(c1_in, c1_out, k),
+        "PARAMS_CONV2": conv_params(c2_in, c2_out, k),
+        "PARAMS_FC1": fc_params(*FC1),
+    }
+    return [
+        Item(name, 0.5, [Probe(name, name)], value, [PARAMS_BIAS_FORGOTTEN])
+        for name, value in answers.items()
+    ]
+
+
+PARTS = [
+    Part("test_output_shapes", "2c conv2d_output_shape and maxpool2d_output_shape", _shape_items),
+    Part("test_vgg_channels", "2c i the missing channels", _channel_items),
+    Part("test_vgg_shapes", "2c i VGG_SHAPES", _vgg_items),
+    Part("test_param_counts", "2c ii conv_params and fc_params", _count_items),
+    Part("test_vgg_params", "2c ii PARAMS_CONV1, PARAMS_CONV2, PARAMS_FC1", _param_items),
+]

@@ -1,0 +1,103 @@
+"""1c: average pooling of a 2-D image, and the exam's 4x4 example."""
+
+import numpy as np
+import torch.nn.functional as F
+
+from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.questions.tensors import array, tensor
+
+NOTEBOOK = "part1_exam_questions"
+
+# Givens: the 4x4 image, pooled with a 2x2 kernel, stride 2, no padding.
+IMAGE = np.array([[1, 4, 3, 2], [7, 8, 1, 2], [1, 0, 7, 3], [2, 1, 5, 1]], dtype=np.float64)
+POOL_KERNEL, POOL_STRIDE = 2, 2
+
+
+def avg_pool2d(image: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    """Reference: average pooling of a 2-D image, no padding."""
+    return array(F.avg_pool2d(tensor(image)[None, None], kernel_size, stride))[0, 0]
+
+
+def max_pool2d(image: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    return array(F.max_pool2d(tensor(image)[None, None], kernel_size, stride))[0, 0]
+
+
+MAX_NOT_MEAN = Mistake(
+    "max instead of mean",
+    "Average pooling takes the mean of each window (window.mean()), not its maximum.",
+    "def avg_pool2d(image, kernel_size, stride):\n"
+    "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+    "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+    "    out = np.zeros((h, w))\n"
+    "    for i in range(h):\n"
+    "        for j in range(w):\n"
+    "            r, c = i * stride, j * stride\n"
+    "            out[i, j] = image[r:r + kernel_size, c:c + kernel_size].max()\n"
+    "    return out\n",
+    required=True,
+)
+STRIDE_IGNORED = Mistake(
+    "stride ignored",
+    "Windows start every `stride` pixels: the output has (H - K) // S + 1 rows, "
+    "and window (i, j) starts at row i * S, column j * S.",
+    "def avg_pool2d(image, kernel_size, stride):\n"
+    "    h = image.shape[0] - kernel_size + 1\n"
+    "    w = image.shape[1] - kernel_size + 1\n"
+    "    out = np.zeros((h, w))\n"
+    "    for i in range(h):\n"
+    "        for j in range(w):\n"
+    "            out[i, j] = image[i:i + kernel_size, j:j + kernel_size].mean()\n"
+    "    return out\n",
+    required=True,
+)
+STRIDE_IS_KERNEL = Mistake(
+    "stride ignored",
+    STRIDE_IGNORED.hint,
+    "def avg_pool2d(image, kernel_size, stride):\n"
+    "    h = image.shape[0] // kernel_size\n"
+    "    w = image.shape[1] // kernel_size\n"
+    "    out = np.zeros((h, w))\n"
+    "    for i in range(h):\n"
+    "        for j in range(w):\n"
+    "            r, c = i * kernel_size, j * kernel_size\n"
+    "            out[i, j] = image[r:r + kernel_size, c:c + kernel_size].mean()\n"
+    "    return out\n",
+)
+POOLED_AS_MAX = Mistake(
+    "POOLED is the max-pooling answer",
+    MAX_NOT_MEAN.hint,
+    "POOLED = " + repr(max_pool2d(IMAGE, POOL_KERNEL, POOL_STRIDE).tolist()),
+    required=True,
+)
+
+
+def _pool_items(rng: np.random.Generator) -> list[Item]:
+    k, s = POOL_KERNEL, POOL_STRIDE
+    exam_probe = Probe("exam", "avg_pool2d", (IMAGE, k, s), "the exam's 4x4 image, K=2, S=2")
+    general = [
+        Probe(f"rand{i}", "avg_pool2d", (rng.integers(0, 10, size=shape).astype(float), k, s), note)
+        for i, (shape, k, s, note) in enumerate(
+            [
+                ((5, 6), 2, 1, "a random 5x6 image, K=2, S=1"),
+                ((7, 7), 3, 2, "a random 7x7 image, K=3, S=2"),
+                ((6, 9), 3, 3, "a random 6x9 image, K=3, S=3"),
+                ((5, 5), 2, 2, "a random 5x5 image, K=2, S=2 (the last row and column are dropped)"),
+            ]
+        )
+    ]
+    mistakes = [MAX_NOT_MEAN, STRIDE_IGNORED, STRIDE_IS_KERNEL]
+    return [
+        Item("avg_pool2d on the exam's image", 1, [exam_probe], avg_pool2d, mistakes),
+        Item("avg_pool2d for other sizes, kernels and strides", 1, general, avg_pool2d, mistakes),
+    ]
+
+
+def _pooled_items(rng: np.random.Generator) -> list[Item]:
+    want = avg_pool2d(IMAGE, POOL_KERNEL, POOL_STRIDE)
+    return [Item("POOLED", 1, [Probe("POOLED", "POOLED")], want, [POOLED_AS_MAX])]
+
+
+PARTS = [
+    Part("test_avg_pool2d", "1c avg_pool2d", _pool_items),
+    Part("test_pooled", "1c POOLED", _pooled_items),
+]

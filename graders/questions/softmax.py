@@ -1,0 +1,45 @@
+"""2b: a numerically stable softmax over the last axis."""
+
+import numpy as np
+import torch
+
+from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.questions.tensors import array, tensor
+
+NOTEBOOK = "part2_extra_exercises"
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Reference: softmax over the last axis."""
+    return array(torch.softmax(tensor(x), dim=-1))
+
+
+NO_MAX_SHIFT = Mistake(
+    "no max-shift, so overflow to nan",
+    "np.exp(1000) is inf and inf / inf is nan. Softmax(x) = Softmax(x - c) for any c "
+    "(the proof below): subtract x.max(axis=-1, keepdims=True) before np.exp.",
+    "def softmax(x):\n    e = np.exp(x)\n    return e / e.sum(axis=-1, keepdims=True)\n",
+    required=True,
+)
+
+
+def _items(rng: np.random.Generator) -> list[Item]:
+    x = rng.normal(size=5)
+    c = float(rng.uniform(-50, 50))
+    values = [
+        Probe("vec", "softmax", (x,), "a random vector of length 5"),
+        Probe("mat", "softmax", (rng.normal(size=(3, 4)),), "a random (3, 4) array (over the last axis)"),
+    ]
+    large = [
+        Probe("large", "softmax", (np.array([1000.0, 1001.0]),), "x = [1000, 1001]"),
+        Probe("large_neg", "softmax", (np.array([-1000.0, -1001.0, -999.0]),), "x = [-1000, -1001, -999]"),
+    ]
+    shifted = [Probe("shifted", "softmax", (x + c,), f"the same vector shifted by c = {c:.3g}")]
+    return [
+        Item("softmax values", 1, values, softmax),
+        Item("softmax finite for large inputs", 0.5, large, softmax, [NO_MAX_SHIFT], no_warnings=True),
+        Item("softmax(x + c) == softmax(x)", 0.5, shifted, softmax),
+    ]
+
+
+PARTS = [Part("test_softmax", "2b softmax", _items)]
