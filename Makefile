@@ -1,7 +1,7 @@
 # The two commands of a fresh machine: `make demo` and `make test`.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test test-fast lint
 
 setup:
 	bash scripts/setup.sh
@@ -13,6 +13,11 @@ test:
 	bash scripts/setup.sh --browser
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m pytest
+
+# The edit-test loop: every module, without the whole-class runs, the browser and the attacks.
+test-fast: setup
+	.venv/bin/python -m ruff check .
+	.venv/bin/python -m pytest -m "not slow"
 
 lint: setup
 	.venv/bin/python -m ruff check .

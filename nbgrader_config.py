@@ -61,6 +61,9 @@ c.Execute.extra_arguments = [
     "--HistoryManager.enabled=False",  # no history database (and its thread) in a graded kernel
 ]
 c.InjectProbes.call_budget = 5.0
+# A failed item with neither a catalogued mistake nor a diagnosis says what was checked. Set
+# True after the due date (or where the course allows) to show the expected value there too.
+c.GradeReports.show_expected = False
 
 # Feedback shows verdicts, never the hidden tests; a notebook is written beside the HTML.
 c.GenerateFeedback.exporter_class = FeedbackHTMLExporter  # HTMLExporter, templates compiled once

@@ -171,7 +171,10 @@ FAULTS = {
     "ignores-the-interrupt": "stopped answering",
 }
 
-pytestmark = pytest.mark.skipif(unusable_reason() is not None, reason=f"no sandbox: {unusable_reason()}")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(unusable_reason() is not None, reason=f"no sandbox: {unusable_reason()}"),
+]
 
 
 class Listener:

@@ -13,6 +13,8 @@ from nbformat.v4 import new_code_cell
 from graders.instructor.course import read
 from graders.instructor.synthetic import notebook_of, part_mistakes, with_code, with_mistake_in_part
 
+pytestmark = pytest.mark.slow  # a whole grading run: `make test`, not `make test-fast`
+
 PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 PAIRS = part_mistakes()
 MAX = max_scores()

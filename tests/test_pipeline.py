@@ -17,6 +17,8 @@ from graders.instructor import demo_class
 from graders.instructor.course import read
 from graders.instructor.synthetic import part_mistakes
 
+pytestmark = pytest.mark.slow  # a whole grading run: `make test`, not `make test-fast`
+
 STUDENTS = sorted(s.student for s in demo_class.scenarios())
 PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 
@@ -121,6 +123,16 @@ def test_the_generated_demo_class_shows_every_catalogued_mistake_by_name(results
     named = {(p["grade_id"], m) for r in results.values() for p in r["parts"] for m in p["mistakes"]}
     catalogue = {(grade_id, mistake.name) for grade_id, mistake in part_mistakes()}
     assert catalogue <= named, catalogue - named
+
+
+def test_an_uncatalogued_mistake_is_diagnosed_in_every_result_file(demo, results):
+    part = next(p for p in results["pat"]["parts"] if p["grade_id"] == "test_activation_grads")
+    assert part["score"] == part["max_score"] - 1 and not part["mistakes"]
+    assert "Diagnosis: Your relu_grad computes ReLU itself" in part["output"]
+    gradescope = json.loads((demo[0] / "results" / "gradescope" / "pat" / "results.json").read_text())
+    assert any("computes ReLU itself" in t["output"] for t in gradescope["tests"])
+    feedback = (demo[0] / "feedback" / "pat" / ASSIGNMENT / f"{PART2}.html").read_text()
+    assert "computes ReLU itself" in feedback
 
 
 def test_a_broken_and_a_duplicated_cell_notebook_cost_only_themselves(results):

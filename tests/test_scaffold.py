@@ -13,6 +13,8 @@ from helpers import ASSIGNMENT, REPO, env
 
 from graders.instructor.course import read
 
+pytestmark = pytest.mark.slow  # a whole grading run: `make test`, not `make test-fast`
+
 NAME, TITLE, NOTEBOOK = "batchnorm_forward", "2f batchnorm_forward", "part2_extra_exercises"
 GRADE_ID = f"test_{NAME}"
 MISTAKE = "unbiased variance"

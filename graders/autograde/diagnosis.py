@@ -8,6 +8,7 @@ mistakes come first; a diagnosis is the fallback when none of them matches.
 """
 
 import inspect
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +103,8 @@ def _size_one_axis(cases: list[Case], name: str) -> Diagnosis | None:
 def _transposed(cases: list[Case], name: str) -> Diagnosis | None:
     if not any(c.got.ndim == 2 and not c.right for c in cases):
         return None
-    if all(c.got.ndim == 2 and _close(c.got, c.want.T) for c in cases):
+    # A vector is its own transpose: a right answer on a vector fits too.
+    if all((c.got.ndim < 2 and c.right) or (c.got.ndim == 2 and _close(c.got, c.want.T)) for c in cases):
         return Diagnosis(
             f"{name} gives the transpose of the right answer.",
             "Rows and columns are swapped: check which axis holds which quantity (and a .T or an "
@@ -116,7 +118,7 @@ def _one_axis(cases: list[Case], name: str) -> Diagnosis | None:
     for c in cases:
         if c.right:
             continue
-        if c.got.ndim != c.want.ndim or c.got.ndim == 0:
+        if c.got.ndim != c.want.ndim or c.got.ndim < 2:
             return None
         wrong = [i for i, (a, b) in enumerate(zip(c.got.shape, c.want.shape, strict=True)) if a != b]
         if len(wrong) != 1:
@@ -130,6 +132,47 @@ def _one_axis(cases: list[Case], name: str) -> Diagnosis | None:
         f"{name} gives shape {c.got.shape} where {c.want.shape} is expected: axis {axis} has "
         f"{c.got.shape[axis]} entries instead of {c.want.shape[axis]}, the other axes are right.",
         f"Check how the size along axis {axis} is computed (which input it comes from, and the formula).",
+    )
+
+
+def _shape_with_ones(cases: list[Case], name: str) -> Diagnosis | None:
+    """A shape given with an extra (or without a needed) axis of size 1: (10, 1) for (10,)."""
+    if all(c.got.shape == c.want.shape for c in cases):
+        return None
+    for c in cases:
+        if c.got.ndim != 1 or c.want.ndim != 1:
+            return None
+        if not np.array_equal(c.got[c.got != 1], c.want[c.want != 1]):
+            return None
+    c = next(c for c in cases if c.got.shape != c.want.shape)
+    extra = "an extra axis of size 1" if c.got.size > c.want.size else "an axis of size 1 missing"
+    return Diagnosis(
+        f"{name} gives the shape {tuple(int(n) for n in c.got)} for {tuple(int(n) for n in c.want)}: "
+        f"{extra}.",
+        "A vector of n numbers has shape (n,); (n, 1) is a matrix with one column.",
+    )
+
+
+def _some_entries(cases: list[Case], name: str, entries: Sequence[str]) -> Diagnosis | None:
+    """A shape (or a list of shapes) right but for some of its entries, the same ones on every
+    probe: which are wrong, and by how much when it is the same amount everywhere."""
+    wrong: set[int] = set()
+    for c in cases:
+        if c.got.shape != c.want.shape or c.got.ndim == 0:
+            return None
+        differs = np.any(~np.isclose(c.got, c.want).reshape(-1, c.want.shape[-1]), axis=0)
+        wrong |= {int(i) for i in np.flatnonzero(differs)}
+    size = cases[0].want.shape[-1]
+    if not wrong or len(wrong) == size or any(c.want.shape[-1] != size for c in cases):
+        return None
+    named = [entries[i] if i < len(entries) else f"entry {i}" for i in sorted(wrong)]
+    what = " and ".join(named)
+    gaps = {round(float(d), 6) for c in cases for d in (c.got - c.want)[..., sorted(wrong)].ravel() if d}
+    by = f", each off by {gaps.pop():+g} where wrong" if len(gaps) == 1 else ""
+    return Diagnosis(
+        f"{name} is right but for {what}{by}; the other entries are right on every probe.",
+        f"Check how {what} {'is' if len(named) == 1 else 'are'} computed: the inputs used, and the formula "
+        "(its + 1, the padding, the stride).",
     )
 
 
@@ -150,9 +193,12 @@ def _named_quantities(case: Case, params: Sequence[str]) -> dict[str, float]:
         label = params[i] if i < len(params) else f"argument {i + 1}"
         if isinstance(arg, int | float | np.integer | np.floating) and not isinstance(arg, bool):
             found[label] = float(arg)
+            found[f"{label} squared"] = float(arg) ** 2
         elif isinstance(arg, np.ndarray):
             for axis, n in enumerate(arg.shape):
                 found[f"the size of {label} along axis {axis}"] = float(n)
+            if arg.ndim > 1:
+                found[f"the number of entries of {label}"] = float(arg.size)
     return found
 
 
@@ -176,17 +222,17 @@ def _factor(cases: list[Case], name: str, params: Sequence[str]) -> Diagnosis | 
             f"{name} is off by a constant factor: every value is {_number(k)} times the right one.",
             _factor_hint(k),
         )
-    shared = None
+    shared: list[tuple[str, int]] | None = None  # in the order of the arguments
     for c, k in zip(cases, ratios, strict=True):
-        fits = {
+        fits = [
             (label, power)
             for label, value in _named_quantities(c, params).items()
             for power in (1, -1)
             if value and np.isclose(k, value**power, rtol=1e-6)
-        }
-        shared = fits if shared is None else shared & fits
+        ]
+        shared = fits if shared is None else [f for f in shared if f in fits]
     if shared:
-        label, power = sorted(shared)[0]
+        label, power = shared[0]
         how = f"multiplied by {label}" if power == 1 else f"divided by {label}"
         return Diagnosis(
             f"{name} is off by a factor: each value is the right one {how}.",
@@ -230,7 +276,7 @@ def _domain(cases: list[Case], name: str) -> Diagnosis | None:
             (lambda x: x < 0, "x < 0", "x > 0"),
             (lambda x: x != 0, "x != 0", "x = 0"),
         ):
-            fits, wrong_somewhere = True, False
+            fits, wrong_somewhere, telling = True, False, False
             for c in cases:
                 x = np.asarray(c.args[0], dtype=float)
                 right = np.isclose(c.got, c.want, atol=ATOL, rtol=RTOL)
@@ -239,12 +285,21 @@ def _domain(cases: list[Case], name: str) -> Diagnosis | None:
                     fits = False
                     break
                 wrong_somewhere |= bool(np.any(~right[outside]))
-            if fits and wrong_somewhere:
+                telling |= bool(np.any(np.abs(c.want[inside]) > ATOL))  # right on more than zeros
+            if fits and wrong_somewhere and telling:
                 return Diagnosis(
                     f"{name} is right where {region} and wrong where {rest}.",
                     f"Check the case {rest} on its own: what does the function (or its derivative) do there?",
                 )
-    batched = [c for c in cases if c.want.ndim == 2 and c.want.shape[0] > 1]
+    batched = [
+        c
+        for c in cases
+        if c.want.ndim == 2
+        and c.want.shape[0] > 1
+        and c.args
+        and isinstance(c.args[0], np.ndarray)
+        and c.args[0].shape[:1] == c.want.shape[:1]
+    ]
     if batched and all(c.got.shape == c.want.shape for c in batched):
         if all(_close(c.got[0], c.want[0]) and not _close(c.got[1:], c.want[1:]) for c in batched):
             if all(c.right for c in cases if not any(c is b for b in batched)):
@@ -298,7 +353,9 @@ def _not_whole(cases: list[Case], name: str) -> Diagnosis | None:
 def _related(cases: list[Case], name: str, related: Sequence[Related]) -> Diagnosis | None:
     for other in related:
         try:
-            values = [np.asarray(other.fn(*c.args), dtype=float) for c in cases]
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                values = [np.asarray(other.fn(*c.args), dtype=float) for c in cases]
         except Exception:
             continue
         if all(_close(c.got, v) for c, v in zip(cases, values, strict=True)):
@@ -311,17 +368,23 @@ def diagnose(
     reference: Callable | None,
     cases: list[Case],
     related: Sequence[Related] = (),
-    counts: bool = False,
+    entries: Sequence[str] | None = None,
 ) -> Diagnosis | None:
-    """The relation that describes every probe of a failed item, or None when none does."""
+    """The relation that describes every probe of a failed item, or None when none does.
+
+    `entries`, for answers that are counts or sizes (a shape, a list of shapes): the names
+    of the last axis's entries, such as ("C", "H", "W"); those answers are whole numbers."""
     if not cases or all(c.right for c in cases):
         return None
     params = _parameters(reference)
-    found = _related(cases, name, related) or (_not_whole(cases, name) if counts else None)
-    for relation in (_overflow, _size_one_axis, _transposed, _sign, _mask):
+    found = _related(cases, name, related)
+    if entries is not None:
+        found = found or _not_whole(cases, name) or _shape_with_ones(cases, name) or _permuted(cases, name)
+        found = found or _some_entries(cases, name, entries)
+    for relation in (_overflow, _size_one_axis, _transposed, _sign):
         found = found or relation(cases, name)
     found = found or _factor(cases, name, params) or _shift(cases, name) or _domain(cases, name)
-    return found or _permuted(cases, name) or _one_axis(cases, name)
+    return found or _mask(cases, name) or _permuted(cases, name) or _one_axis(cases, name)
 
 
 def _parameters(reference: Callable | None) -> list[str]:

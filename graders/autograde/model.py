@@ -119,7 +119,7 @@ class Item:
     view: Callable[[Any], Any] | None = None
     judge: Callable[[dict[str, Outcome]], str | None] | None = None
     related: Sequence[Related] = ()  # other functions of the family, for diagnosis
-    counts: bool = False  # its answers are counts or sizes: whole numbers
+    entries: Sequence[str] | None = None  # answers are counts or sizes: their last axis's names
 
     def expected(self, probe: Probe) -> Outcome:
         return run(self.reference, probe.args)
@@ -158,20 +158,26 @@ class Item:
         except Exception:
             return None
 
-    def diagnose(self, answers: dict[str, Outcome]) -> Diagnosis | None:
-        """A relation between the student's answers and the reference's on every probe, if one fits."""
+    def diagnose(self, answers: dict[str, Outcome], siblings: Sequence["Item"] = ()) -> Diagnosis | None:
+        """A relation between the student's answers and the reference's that holds on every probe
+        of this item and of its `siblings` that ask the same function (all the evidence there is)."""
         if self.judge is not None or self.reference is None:
             return None
+        same = [
+            i for i in siblings if i is not self and i.reference is self.reference and i.view is self.view
+        ]
         cases = []
-        for probe in self.probes:
-            got, want = answers[probe.id], self.expected(probe)
-            if got.error or want.error or got.warnings and self.no_warnings:
-                return None
-            got_value, want_value = as_array(self._viewed(got.value)), as_array(self._viewed(want.value))
-            if got_value is None or want_value is None:
-                return None
-            cases.append(Case(probe.args or (), got_value, want_value))
-        return diagnose(self.label, self.reference, cases, self.related, self.counts)
+        for item in [self, *same]:
+            for probe in item.probes:
+                got, want = answers[probe.id], item.expected(probe)
+                if got.error or want.error:
+                    return None
+                got_value, want_value = as_array(item._viewed(got.value)), as_array(item._viewed(want.value))
+                if got_value is None or want_value is None:
+                    return None
+                cases.append(Case(probe.args or (), got_value, want_value))
+        name = f"Your {self.probes[0].name}" if self.probes else self.label
+        return diagnose(name, self.reference, cases, self.related, self.entries)
 
     def expected_note(self, answers: dict[str, Outcome]) -> str | None:
         """The reference's answer on the first probe the student got wrong."""
@@ -318,7 +324,7 @@ class Part:
                 result.earned = 0.0
                 result.mistake = next((m for m in item.mistakes if item.matches(m, answers)), None)
                 if result.mistake is None:
-                    result.diagnosis = item.diagnose(answers)
+                    result.diagnosis = item.diagnose(answers, items)
                     if result.diagnosis is None and show_expected:
                         result.expected = item.expected_note(answers)
             verdict.results.append(result)

@@ -21,6 +21,7 @@ LATE = "2026-12-02 09:30:00.000000 UTC"
 DUE = "2026-12-01 17:00:00 UTC"
 DAMAGED_BYTES = 5000  # where a damaged upload is cut off
 ENDLESS_SOFTMAX = "def softmax(x):\n    while True:  # an endless loop\n        pass\n"
+RELU_GRAD_AS_RELU = "def relu_grad(x):\n    return np.maximum(x, 0)\n"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 # Students who show the catalogued mistakes no scenario names, one mistake per part each.
 EXTRA_NAMES = ["nia", "oto", "pia", "quy", "rex", "sam", "tia", "uma", "val", "wes", "xia", "yan", "zoe"]
@@ -37,6 +38,7 @@ class Scenario:
     student: str
     mistakes: tuple[str, ...] = ()
     code: str = ""
+    about: str = ""  # what `code` is, for the instructor's listing
     blank: bool = False
     late: bool = False
     damaged: str | None = None  # this notebook is cut off mid-upload
@@ -64,9 +66,10 @@ SCENARIOS = [
     Scenario("hal", ("test_vgg_shapes/ReLU rows left out", "test_param_counts/bias forgotten")),
     Scenario("ivy", ("test_backprop_functions/summed gradient without / batch size",)),
     Scenario("jon", late=True),
-    Scenario("kim", code=ENDLESS_SOFTMAX),
+    Scenario("kim", code=ENDLESS_SOFTMAX, about="an endless loop"),
     Scenario("lou", damaged="part1_exam_questions"),
     Scenario("max", copied_test_cell="test_true_false"),
+    Scenario("pat", code=RELU_GRAD_AS_RELU, about="relu_grad returns ReLU (uncatalogued: diagnosed)"),
 ]
 
 
@@ -188,7 +191,7 @@ def describe() -> str:
     lines = []
     for s in scenarios():
         what = [key.split("/", 1)[1] for key in s.mistakes]
-        what += ["blank notebooks"] * s.blank + ["late"] * s.late + ["an endless loop"] * bool(s.code)
+        what += ["blank notebooks"] * s.blank + ["late"] * s.late + [s.about] * bool(s.about)
         what += [f"{s.damaged} cut off mid-upload"] * bool(s.damaged)
         what += [f"a copied {s.copied_test_cell} cell"] * bool(s.copied_test_cell)
         lines.append(f"  {s.student}: {', '.join(what) or 'full marks'}")

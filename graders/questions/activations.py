@@ -6,6 +6,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Outcome, Part, Probe
 from graders.questions.tensors import array, tensor
 
@@ -128,6 +129,20 @@ def _judge_labels(answers: dict[str, Outcome]) -> str | None:
     return None
 
 
+SIGMOID_RELATED = [
+    Related(
+        "tanh(x), not the sigmoid",
+        lambda x: array(torch.tanh(tensor(x))),
+        "sigmoid(x) = 1 / (1 + exp(-x)) has values in (0, 1); tanh's are in (-1, 1).",
+    ),
+    Related(
+        "sigmoid(-x) = 1 - sigmoid(x): the sign inside exp is flipped",
+        lambda x: sigmoid(-np.asarray(x, dtype=float)),
+        "sigmoid(x) = 1 / (1 + exp(-x)): mind the minus sign in the exponent.",
+    ),
+]
+
+
 def _activation_items(rng: np.random.Generator) -> list[Item]:
     def probes(name: str) -> list[Probe]:
         return [
@@ -144,7 +159,7 @@ def _activation_items(rng: np.random.Generator) -> list[Item]:
         )
     ]
     return [
-        Item("sigmoid values", 0.5, probes("sigmoid"), sigmoid),
+        Item("sigmoid values", 0.5, probes("sigmoid"), sigmoid, related=SIGMOID_RELATED),
         Item(
             "sigmoid without overflow on [-1000, 1000]",
             0.5,

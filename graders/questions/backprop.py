@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe
 from graders.questions.tensors import array, tensor
 
@@ -74,6 +75,29 @@ OPTIONS = {
 RIGHT = "a"
 
 
+GRAD_RELATED = [
+    Related(
+        "dL/dX, the gradient with respect to the inputs X",
+        lambda A, X, T: A.T @ (forward(A, X) - T),
+        "grad_A asks for dL/dA = (A X - T) X^T: differentiate with respect to the weights A.",
+    ),
+    Related(
+        "dL/dY = A X - T, the gradient with respect to the outputs",
+        lambda A, X, T: forward(A, X) - T,
+        "Chain it with dY/dA: dL/dA = (A X - T) X^T.",
+    ),
+]
+
+
+STEP_RELATED = [
+    Related(
+        "A - grad / batch_size: the learning rate left out",
+        lambda A, grad, lr, batch_size: sgd_step(A, grad, 1.0, batch_size),
+        "The step is scaled by the learning rate: A <- A - lr * grad / batch_size.",
+    ),
+]
+
+
 def _batch(rng: np.random.Generator, m: int, d: int, n: int) -> tuple[np.ndarray, ...]:
     return rng.normal(size=(m, d)), rng.normal(size=(d, n)), rng.normal(size=(m, n))
 
@@ -96,8 +120,8 @@ def _function_items(rng: np.random.Generator) -> list[Item]:
     return [
         Item("forward", 0.5, fwd, forward),
         Item("loss", 0.5, lss, loss),
-        Item("grad_A", 1, grd, grad_A),
-        Item("sgd_step", 1, step, sgd_step, [SUMMED_GRADIENT, SIGN_FLIPPED]),
+        Item("grad_A", 1, grd, grad_A, related=GRAD_RELATED),
+        Item("sgd_step", 1, step, sgd_step, [SUMMED_GRADIENT, SIGN_FLIPPED], related=STEP_RELATED),
     ]
 
 

@@ -19,6 +19,7 @@ VGG_POOL_KERNEL, VGG_POOL_STRIDE = 2, 2
 FC1 = (25088, 4096)
 
 Shape = tuple[int, ...]
+CHW = ("the channels C", "the height H", "the width W")  # the entries of a shape, for diagnosis
 
 
 def conv2d_output_shape(in_shape: Shape, c_out: int, kernel_size: int, stride: int, padding: int) -> Shape:
@@ -157,8 +158,15 @@ def _shape_items(rng: np.random.Generator) -> list[Item]:
         for i, (shape, k, s) in enumerate(pool_cases)
     ]
     return [
-        Item("conv2d_output_shape", 1, conv, conv2d_output_shape, [PADDING_LEFT_OUT, CEIL_NOT_FLOOR]),
-        Item("maxpool2d_output_shape", 1, pool, maxpool2d_output_shape, [CEIL_NOT_FLOOR]),
+        Item(
+            "conv2d_output_shape",
+            1,
+            conv,
+            conv2d_output_shape,
+            [PADDING_LEFT_OUT, CEIL_NOT_FLOOR],
+            entries=CHW,
+        ),
+        Item("maxpool2d_output_shape", 1, pool, maxpool2d_output_shape, [CEIL_NOT_FLOOR], entries=CHW),
     ]
 
 
@@ -170,13 +178,13 @@ def _channel_items(rng: np.random.Generator) -> list[Item]:
         "CONV2_OUT": filled[1][1],
         "CONV4_IN": filled[3][0],
     }
-    return [Item(name, 0.25, [Probe(name, name)], value) for name, value in answers.items()]
+    return [Item(name, 0.25, [Probe(name, name)], value, entries=()) for name, value in answers.items()]
 
 
 def _vgg_items(rng: np.random.Generator) -> list[Item]:
     shapes = layer_output_shapes(vgg_layers(), VGG_INPUT)
     probe = [Probe("VGG_SHAPES", "VGG_SHAPES")]
-    return [Item("VGG_SHAPES", 2, probe, shapes, [RELU_ROWS_LEFT_OUT, HWC_ORDER])]
+    return [Item("VGG_SHAPES", 2, probe, shapes, [RELU_ROWS_LEFT_OUT, HWC_ORDER], entries=CHW)]
 
 
 def _count_items(rng: np.random.Generator) -> list[Item]:
@@ -193,8 +201,8 @@ def _count_items(rng: np.random.Generator) -> list[Item]:
         for i, case in enumerate(fc_cases)
     ]
     return [
-        Item("conv_params", 1, conv, conv_params, [CONV_BIAS_FORGOTTEN]),
-        Item("fc_params", 1, fc, fc_params, [CONV_BIAS_FORGOTTEN]),
+        Item("conv_params", 1, conv, conv_params, [CONV_BIAS_FORGOTTEN], entries=()),
+        Item("fc_params", 1, fc, fc_params, [CONV_BIAS_FORGOTTEN], entries=()),
     ]
 
 
@@ -207,7 +215,7 @@ def _param_items(rng: np.random.Generator) -> list[Item]:
         "PARAMS_FC1": fc_params(*FC1),
     }
     return [
-        Item(name, 0.5, [Probe(name, name)], value, [PARAMS_BIAS_FORGOTTEN])
+        Item(name, 0.5, [Probe(name, name)], value, [PARAMS_BIAS_FORGOTTEN], entries=())
         for name, value in answers.items()
     ]
 

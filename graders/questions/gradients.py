@@ -4,6 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe
 from graders.questions.tensors import array, elementwise_grad, tensor
 
@@ -56,6 +57,41 @@ CE_SIGN_FLIPPED = Mistake(
 )
 
 
+RELU_GRAD_RELATED = [
+    Related(
+        "ReLU itself, not its derivative",
+        lambda x: array(torch.relu(tensor(x))),
+        "The derivative of ReLU is 1 where x > 0 and 0 where x <= 0.",
+    )
+]
+LEAKY_GRAD_RELATED = [
+    Related(
+        "LeakyReLU itself, not its derivative",
+        lambda x, c: array(F.leaky_relu(tensor(x), negative_slope=float(c))),
+        "The derivative of LeakyReLU is 1 where x > 0 and the constant c where x <= 0.",
+    )
+]
+TANH_GRAD_RELATED = [
+    Related(
+        "tanh itself, not its derivative",
+        lambda x: array(torch.tanh(tensor(x))),
+        "d tanh(x)/dx = 1 - tanh(x)**2.",
+    )
+]
+CE_RELATED = [
+    Related(
+        "the loss terms -y log p themselves, not their derivative",
+        lambda y, p: array(-tensor(y) * torch.log(tensor(p))),
+        "Differentiate -y_i log p_i with respect to p_i: -y_i / p_i.",
+    ),
+    Related(
+        "-1 / p: the factor y is missing",
+        lambda y, p: -1 / np.asarray(p, dtype=float),
+        "dH/dp_i = -y_i / p_i: each term keeps its y_i.",
+    ),
+]
+
+
 def _points(rng: np.random.Generator) -> list[tuple[np.ndarray, str]]:
     return [
         (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]), "x = [-2, -0.5, 0, 0.5, 2]"),
@@ -73,15 +109,18 @@ def _activation_grad_items(rng: np.random.Generator) -> list[Item]:
         return [Probe(f"{name}{i}", name, (x, *extra), note + suffix) for i, (x, note) in enumerate(points)]
 
     return [
-        Item("relu_grad", 1, probes("relu_grad"), relu_grad, [RELU_GRAD_AT_ZERO]),
+        Item("relu_grad", 1, probes("relu_grad"), relu_grad, [RELU_GRAD_AT_ZERO], related=RELU_GRAD_RELATED),
         Item(
             "leaky_relu_grad",
             1,
             probes("leaky_relu_grad", (c,)),
             leaky_relu_grad,
             [LEAKY_RETURNS_CX],
+            related=LEAKY_GRAD_RELATED,
         ),
-        Item("tanh_grad", 1, probes("tanh_grad"), tanh_grad, [TANH_GRAD_NOT_SQUARED]),
+        Item(
+            "tanh_grad", 1, probes("tanh_grad"), tanh_grad, [TANH_GRAD_NOT_SQUARED], related=TANH_GRAD_RELATED
+        ),
     ]
 
 
@@ -92,7 +131,7 @@ def _cross_entropy_items(rng: np.random.Generator) -> list[Item]:
         y = np.eye(n)[rng.integers(n)] if i < 2 else rng.dirichlet(np.ones(n))
         kind = "one-hot" if i < 2 else "soft"
         probes.append(Probe(f"ce{i}", "cross_entropy_grad", (y, p), f"a {kind} y and p of length {n}"))
-    return [Item("cross_entropy_grad", 1, probes, cross_entropy_grad, [CE_SIGN_FLIPPED])]
+    return [Item("cross_entropy_grad", 1, probes, cross_entropy_grad, [CE_SIGN_FLIPPED], related=CE_RELATED)]
 
 
 PARTS = [

@@ -4,6 +4,7 @@ import numpy as np
 import torch.nn.functional as F
 from torch import nn
 
+from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe
 from graders.questions.tensors import array, tensor
 
@@ -47,6 +48,20 @@ W_TRANSPOSED = Mistake(
 )
 
 
+RELATED = [
+    Related(
+        "ReLU(W x + b): an activation applied to the layer's output",
+        lambda x, W, b: np.maximum(linear_forward(x, W, b), 0),
+        "A linear layer has no activation: return W x + b itself.",
+    ),
+    Related(
+        "W x - b: the bias subtracted",
+        lambda x, W, b: linear_forward(x, W, -b),
+        "Add the bias: y = W x + b.",
+    ),
+]
+
+
 def _linear_probes(rng: np.random.Generator) -> tuple[list[Probe], list[Probe]]:
     d_in, d_out = LINEAR_IN, LINEAR_OUT
     single, batch = [], []
@@ -64,16 +79,23 @@ def _linear_items(rng: np.random.Generator) -> list[Item]:
     single, batch = _linear_probes(rng)
     mistakes = [BATCH_AS_XW, BIAS_DROPPED]
     return [
-        Item("linear_forward on one input x", 1, single, linear_forward, mistakes),
-        Item("linear_forward on a batch (N, 3)", 1, batch, linear_forward, mistakes),
+        Item("linear_forward on one input x", 1, single, linear_forward, mistakes, related=RELATED),
+        Item("linear_forward on a batch (N, 3)", 1, batch, linear_forward, mistakes, related=RELATED),
     ]
 
 
 def _shape_items(rng: np.random.Generator) -> list[Item]:
     w_shape, b_shape = linear_param_shapes(LINEAR_IN, LINEAR_OUT)
     return [
-        Item("W_SHAPE", 0.5, [Probe("W_SHAPE", "W_SHAPE")], w_shape, [W_TRANSPOSED]),
-        Item("B_SHAPE", 0.5, [Probe("B_SHAPE", "B_SHAPE")], b_shape),
+        Item(
+            "W_SHAPE",
+            0.5,
+            [Probe("W_SHAPE", "W_SHAPE")],
+            w_shape,
+            [W_TRANSPOSED],
+            entries=("rows", "columns"),
+        ),
+        Item("B_SHAPE", 0.5, [Probe("B_SHAPE", "B_SHAPE")], b_shape, entries=("length",)),
     ]
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import torch.nn.functional as F
 
+from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe
 from graders.questions.tensors import array, tensor
 
@@ -71,6 +72,20 @@ POOLED_AS_MAX = Mistake(
 )
 
 
+RELATED = [
+    Related(
+        "the sum of each window, not its mean",
+        lambda image, k, s: avg_pool2d(image, k, s) * k * k,
+        "Average pooling divides each window's sum by the window's size (K * K).",
+    ),
+    Related(
+        "the minimum of each window",
+        lambda image, k, s: -max_pool2d(-np.asarray(image, dtype=float), k, s),
+        "Average pooling takes the mean of each window.",
+    ),
+]
+
+
 def _pool_items(rng: np.random.Generator) -> list[Item]:
     k, s = POOL_KERNEL, POOL_STRIDE
     exam_probe = Probe("exam", "avg_pool2d", (IMAGE, k, s), "the exam's 4x4 image, K=2, S=2")
@@ -87,8 +102,15 @@ def _pool_items(rng: np.random.Generator) -> list[Item]:
     ]
     mistakes = [MAX_NOT_MEAN, STRIDE_IGNORED, STRIDE_IS_KERNEL]
     return [
-        Item("avg_pool2d on the exam's image", 1, [exam_probe], avg_pool2d, mistakes),
-        Item("avg_pool2d for other sizes, kernels and strides", 1, general, avg_pool2d, mistakes),
+        Item("avg_pool2d on the exam's image", 1, [exam_probe], avg_pool2d, mistakes, related=RELATED),
+        Item(
+            "avg_pool2d for other sizes, kernels and strides",
+            1,
+            general,
+            avg_pool2d,
+            mistakes,
+            related=RELATED,
+        ),
     ]
 
 

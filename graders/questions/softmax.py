@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe
 from graders.questions.tensors import array, tensor
 
@@ -23,6 +24,35 @@ NO_MAX_SHIFT = Mistake(
 )
 
 
+RELATED = [
+    Related(
+        "the softmax over the first axis instead of the last",
+        lambda x: array(torch.softmax(tensor(x), dim=0)),
+        "Normalize over the last axis: sum with axis=-1, keepdims=True.",
+    ),
+    Related(
+        "one softmax over all entries at once",
+        lambda x: array(torch.softmax(tensor(x).reshape(-1), dim=0).reshape(np.shape(x))),
+        "Each row is its own distribution: sum with axis=-1, keepdims=True, not over the whole array.",
+    ),
+    Related(
+        "the exponentials without dividing by their sum",
+        lambda x: np.exp(np.asarray(x) - np.max(x, axis=-1, keepdims=True)),
+        "Normalize: divide the exponentials by their sum over the last axis, so that each row sums to 1.",
+    ),
+    Related(
+        "the exponentials exp(x) without dividing by their sum",
+        lambda x: np.exp(np.asarray(x, dtype=float)),
+        "Normalize: divide the exponentials by their sum over the last axis, so that each row sums to 1.",
+    ),
+    Related(
+        "the log-softmax",
+        lambda x: array(torch.log_softmax(tensor(x), dim=-1)),
+        "Softmax is exp(x_i) / sum_j exp(x_j): do not take the log.",
+    ),
+]
+
+
 def _items(rng: np.random.Generator) -> list[Item]:
     x = rng.normal(size=5)
     c = float(rng.uniform(-50, 50))
@@ -36,7 +66,7 @@ def _items(rng: np.random.Generator) -> list[Item]:
     ]
     shifted = [Probe("shifted", "softmax", (x + c,), f"the same vector shifted by c = {c:.3g}")]
     return [
-        Item("softmax values", 1, values, softmax),
+        Item("softmax values", 1, values, softmax, related=RELATED),
         Item("softmax finite for large inputs", 0.5, large, softmax, [NO_MAX_SHIFT], no_warnings=True),
         Item("softmax(x + c) == softmax(x)", 0.5, shifted, softmax),
     ]

@@ -1,0 +1,268 @@
+"""Diagnosis of mistakes nobody catalogued: realistic wrong answers, none of them in the
+catalogue, each named by a relation to the reference's answer; and each relation kept
+from firing where it does not hold."""
+
+import numpy as np
+import pytest
+from helpers import SOURCE, answers_in_process, rng, solution_namespace
+
+from graders.autograde.diagnosis import Case, diagnose
+from graders.instructor.synthetic import notebook_of
+from graders.questions import REGISTRY
+
+# (part, what the student wrote, a phrase the diagnosis must hold). None is in the catalogue.
+WRONG = [
+    (
+        "test_linear_forward",
+        "def linear_forward(x, W, b):\n    return np.maximum(x @ W.T + b, 0)\n",
+        "ReLU(W x + b)",
+    ),
+    ("test_linear_forward", "def linear_forward(x, W, b):\n    return x @ W.T - b\n", "bias subtracted"),
+    ("test_linear_forward", "def linear_forward(x, W, b):\n    return (x @ W.T + b).T\n", "transpose"),
+    ("test_layer_shapes", "B_SHAPE = (10, 1)\n", "an extra axis of size 1"),
+    ("test_layer_shapes", "W_SHAPE = (10, 3, 1)\nB_SHAPE = (1, 10)\n", "an extra axis of size 1"),
+    ("test_activations", "def sigmoid(x):\n    return np.tanh(x)\n", "tanh(x)"),
+    (
+        "test_activations",
+        "def sigmoid(x):\n    return 1 / (1 + np.exp(np.clip(x, -500, 500)))\n",
+        "sigmoid(-x)",
+    ),
+    ("test_activations", "def relu(x):\n    return np.abs(x)\n", "right where x > 0 and wrong where x < 0"),
+    ("test_activations", "def relu(x):\n    return np.where(x > 0, x, 0.01 * x)\n", "right where x > 0"),
+    ("test_activations", "def relu(x):\n    return (x > 0).astype(float)\n", "0s and 1s"),
+    (
+        "test_activations",
+        "def sigmoid(x):\n    return np.exp(x) / (1 + np.exp(x))\n",
+        "nan or inf where the answer is a finite number",
+    ),
+    ("test_activation_limits", "SIGMOID_LIMITS = (1, 0)\n", "wrong positions"),
+    (
+        "test_avg_pool2d",
+        "def avg_pool2d(image, kernel_size, stride):\n"
+        "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+        "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+        "    return np.array([[image[i*stride:i*stride+kernel_size, j*stride:j*stride+kernel_size].sum()\n"
+        "                      for j in range(w)] for i in range(h)])\n",
+        "sum of each window",
+    ),
+    (
+        "test_avg_pool2d",
+        "def avg_pool2d(image, kernel_size, stride):\n"
+        "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+        "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+        "    out = np.zeros((w, h))\n"
+        "    for i in range(h):\n"
+        "        for j in range(w):\n"
+        "            out[j, i] = image[i*stride:i*stride+kernel_size, j*stride:j*stride+kernel_size].mean()\n"
+        "    return out\n",
+        "transpose",
+    ),
+    ("test_pooled", "POOLED = [[5, 1], [2, 4]]\n", "transpose"),
+    ("test_pooled", "POOLED = [[20, 8], [4, 16]]\n", "4 times the right one"),
+    ("test_activation_grads", "def relu_grad(x):\n    return np.maximum(x, 0)\n", "ReLU itself"),
+    (
+        "test_activation_grads",
+        "def relu_grad(x):\n    return np.sign(x)\n",
+        "right where x > 0 and wrong where x < 0",
+    ),
+    (
+        "test_activation_grads",
+        "def leaky_relu_grad(x, c):\n    return np.where(x > 0, 1.0, 0.0)\n",
+        "wrong where x < 0",
+    ),
+    (
+        "test_activation_grads",
+        "def leaky_relu_grad(x, c):\n    return np.where(x > 0, x, c * x)\n",
+        "LeakyReLU itself",
+    ),
+    ("test_activation_grads", "def tanh_grad(x):\n    return np.tanh(x)\n", "tanh itself"),
+    ("test_activation_grads", "def tanh_grad(x):\n    return np.tanh(x) ** 2 - 1\n", "opposite sign"),
+    ("test_cross_entropy_grad", "def cross_entropy_grad(y, p):\n    return -y * np.log(p)\n", "-y log p"),
+    ("test_cross_entropy_grad", "def cross_entropy_grad(y, p):\n    return -1 / p\n", "factor y is missing"),
+    (
+        "test_cross_entropy_grad",
+        "def cross_entropy_grad(y, p):\n    return -y / p / len(p)\n",
+        "divided by the size of",
+    ),
+    (
+        "test_softmax",
+        "def softmax(x):\n    e = np.exp(x - x.max(axis=0))\n    return e / e.sum(axis=0)\n",
+        "first axis",
+    ),
+    (
+        "test_softmax",
+        "def softmax(x):\n    e = np.exp(x - x.max())\n    return e / e.sum()\n",
+        "all entries at once",
+    ),
+    (
+        "test_softmax",
+        "def softmax(x):\n    s = x - x.max(axis=-1, keepdims=True)\n"
+        "    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))\n",
+        "log-softmax",
+    ),
+    (
+        "test_output_shapes",
+        "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+        "    c, h, w = in_shape\n"
+        "    f = lambda n: (n + 2 * padding - kernel_size) / stride + 1\n"
+        "    return (c_out, f(h), f(w))\n",
+        "not a whole number",
+    ),
+    (
+        "test_output_shapes",
+        "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+        "    c, h, w = in_shape\n"
+        "    f = lambda n: (n + 2 * padding - kernel_size) // stride + 1\n"
+        "    return (c, f(h), f(w))\n",
+        "the channels C",
+    ),
+    (
+        "test_output_shapes",
+        "def maxpool2d_output_shape(in_shape, kernel_size, stride):\n"
+        "    c, h, w = in_shape\n"
+        "    f = lambda n: (n - kernel_size) // stride + 1\n"
+        "    return (f(h), f(w), c)\n",
+        "wrong positions",
+    ),
+    (
+        "test_vgg_shapes",
+        "VGG_SHAPES = [(c, h, w * 2 if i % 3 == 2 else w) for i, (c, h, w) in enumerate(VGG_SHAPES)]\n",
+        "the width W",
+    ),
+    ("test_vgg_channels", "CONV2_OUT = 128.5\n", "not a whole number"),
+    (
+        "test_param_counts",
+        "def fc_params(c_in, c_out):\n    return 2 * (c_in * c_out + c_out)\n",
+        "2 times",
+    ),
+    ("test_backprop_functions", "def loss(Y, T):\n    return float(((Y - T) ** 2).sum())\n", "2 times"),
+    (
+        "test_backprop_functions",
+        "def loss(Y, T):\n    return float(0.5 * ((Y - T) ** 2).mean())\n",
+        "divided by the number of entries of Y",
+    ),
+    (
+        "test_backprop_functions",
+        "def grad_A(A, X, T):\n    return (A @ X - T) @ X.T / X.shape[1]\n",
+        "divided by the size of X along axis 1",
+    ),
+    ("test_backprop_functions", "def grad_A(A, X, T):\n    return A.T @ (A @ X - T)\n", "dL/dX"),
+    ("test_backprop_functions", "def grad_A(A, X, T):\n    return A @ X - T\n", "dL/dY"),
+    ("test_backprop_functions", "def forward(A, X):\n    return X.T @ A.T\n", "transpose"),
+    ("test_backprop_numbers", "GRAD_A = -GRAD_A\n", "opposite sign"),
+    ("test_backprop_numbers", "GRAD_A = 3 * GRAD_A\n", "3 times"),
+]
+
+
+def _verdict(grade_id: str, code: str):
+    part = REGISTRY[grade_id]
+    items = part.items(rng())
+    ns = solution_namespace(notebook_of(SOURCE, grade_id), code)
+    return part.grade(items, answers_in_process(part, items, ns))
+
+
+def test_the_set_is_large_and_covers_every_numeric_part():
+    numeric = {
+        g
+        for g, p in REGISTRY.items()
+        if any(i.reference is not None and i.judge is None for i in p.items(rng()))
+    }
+    numeric -= {"test_conv_advantage", "test_true_false", "test_loss_decreased", "test_vgg_params"}
+    assert len(WRONG) >= 30
+    assert numeric <= {g for g, _, _ in WRONG}, numeric - {g for g, _, _ in WRONG}
+
+
+@pytest.mark.parametrize(
+    "grade_id, code, phrase", WRONG, ids=[f"{g}:{i}" for i, (g, _, _) in enumerate(WRONG)]
+)
+def test_an_uncatalogued_wrong_answer_loses_points_and_is_diagnosed(grade_id, code, phrase):
+    verdict = _verdict(grade_id, code)
+    assert verdict.earned < verdict.points
+    assert not verdict.mistakes, [m.name for m in verdict.mistakes]  # not in the catalogue
+    diagnoses = [f"{r.diagnosis.what} {r.diagnosis.hint}" for r in verdict.results if r.diagnosis]
+    assert any(phrase in d for d in diagnoses), (diagnoses, [r.problem for r in verdict.results if r.problem])
+    assert all(r.diagnosis is None for r in verdict.results if r.earned == r.points)
+
+
+@pytest.mark.parametrize("grade_id", sorted(REGISTRY))
+def test_a_right_answer_is_never_diagnosed(grade_id):
+    verdict = _verdict(grade_id, "")
+    assert verdict.earned == verdict.points and not any(r.diagnosis for r in verdict.results)
+
+
+def test_a_catalogued_mistake_keeps_its_own_name_and_gets_no_diagnosis():
+    verdict = _verdict("test_linear_forward", "def linear_forward(x, W, b):\n    return x @ W.T\n")
+    assert [m.name for m in verdict.mistakes] == ["bias dropped"]
+    assert not any(r.diagnosis for r in verdict.results)
+
+
+def test_the_diagnosis_reaches_the_verdicts_text():
+    verdict = _verdict("test_activation_grads", "def relu_grad(x):\n    return np.maximum(x, 0)\n")
+    text = verdict.record("test_activation_grads").text()
+    assert "Diagnosis: Your relu_grad computes ReLU itself" in text and "Hint: " in text
+
+
+def test_without_a_relation_the_expected_value_is_shown_only_where_allowed():
+    part = REGISTRY["test_activation_grads"]
+    items = part.items(rng())
+    code = "def tanh_grad(x):\n    return 1 + np.tanh(x) ** 2\n"  # fits no relation
+    answers = answers_in_process(part, items, solution_namespace(notebook_of(SOURCE, part.grade_id), code))
+    hidden = part.grade(items, answers).record(part.grade_id).text()
+    shown = part.grade(items, answers, show_expected=True).record(part.grade_id).text()
+    assert "Diagnosis" not in hidden and "Expected on" not in hidden
+    assert "Expected on tanh_grad on x = [-2, -0.5, 0, 0.5, 2]: [0.07065" in shown
+
+
+# Each relation, held to "every probe": a case where it nearly holds must not fire it.
+X = np.array([-2.0, -0.5, 0.5, 2.0])
+M = np.arange(6.0).reshape(2, 3) + 1
+
+
+def _case(got, want, *args) -> Case:
+    return Case(args, np.asarray(got, dtype=float), np.asarray(want, dtype=float))
+
+
+NOT_FIRING = {
+    "transpose": [_case(M.T, M), _case(M.T + 1, M)],  # transposed on one probe only
+    "constant factor": [_case(2 * X, X), _case(X, X + 1)],  # a factor on one probe, not the other
+    "opposite sign": [_case(-X, X), _case(X * 0.9, X)],
+    "off by a constant": [_case(X + 1, X), _case(X + 2, X)],  # two different constants
+    "right where x > 0": [_case(np.abs(X), X, X), _case(X + 1, X, X)],  # wrong for x > 0 elsewhere
+    "wrong positions": [_case(X[::-1], X), _case(X * 2, X)],
+    "0s and 1s": [_case([0, 1, 1, 0], [0, 1, 0, 0])],  # the answer is a mask too
+    "nan or inf": [_case([np.nan, 1, 2, 3], [0, 1, 2, 4])],  # also wrong where finite
+    "axis of size 1": [_case(X[None], X), _case(X + 1, X)],
+    "not a whole number": [_case([3.5], [3.5])],  # right, and not a count
+    "first row": [_case(np.vstack([M[0], M[1] + 1]), M, M), _case(M + 1, M, M)],
+    "the width W": [_case([[2, 3, 5], [1, 2, 3]], [[1, 2, 3], [1, 2, 3]])],  # every entry wrong somewhere
+}
+
+
+@pytest.mark.parametrize("phrase", sorted(NOT_FIRING))
+def test_a_relation_does_not_fire_unless_it_holds_on_every_probe(phrase):
+    entries = (
+        ("the channels C", "the height H", "the width W")
+        if phrase in ("the width W", "not a whole number")
+        else None
+    )
+    found = diagnose("Your answer", None, NOT_FIRING[phrase], entries=entries)
+    assert found is None or phrase not in found.what, found
+
+
+def test_each_relation_fires_where_it_holds():
+    assert "transpose" in diagnose("a", None, [_case(M.T, M)]).what
+    assert "2 times" in diagnose("a", None, [_case(2 * X, X)]).what
+    assert "opposite sign" in diagnose("a", None, [_case(-X, X)]).what
+    assert "+1" in diagnose("a", None, [_case(X + 1, X), _case(M + 1, M)]).what
+    assert "x > 0" in diagnose("a", None, [_case(np.abs(X), X, X)]).what
+    assert (
+        "wrong positions"
+        in diagnose("a", None, [_case(X[[1, 0, 3, 2]] * [1, 1, 1, 1], X + [0, 0, 0, 0])]).what
+    )
+    assert "0s and 1s" in diagnose("a", None, [_case([0, 0, 1, 1], X)]).what
+    assert "nan or inf" in diagnose("a", None, [_case([np.inf, -0.5, 0.5, 2], X)]).what
+    assert "axis of size 1" in diagnose("a", None, [_case(X[None], X)]).what
+    assert "first row" in diagnose("a", None, [_case(np.vstack([M[0], M[1] + 1]), M, M)]).what
+    wide = [_case([[1, 2, 4], [1, 2, 5]], [[1, 2, 3], [1, 2, 3]])]
+    assert "the width W" in diagnose("a", None, wide, entries=("C", "H", "the width W")).what
+    assert "axis 1" in diagnose("a", None, [_case(np.ones((2, 4)), np.ones((2, 3)))]).what
