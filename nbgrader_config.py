@@ -18,7 +18,7 @@ from nbgrader.preprocessors import (
 
 from graders.autograde.execution import ResilientExecute
 from graders.autograde.feedback_html import FeedbackHTMLExporter
-from graders.autograde.preprocessors import GradeReports, InjectProbes, WriteFeedbackNotebook
+from graders.autograde.preprocessors import GradeReports, InjectProbes, PrepareFeedback, WriteFeedbackNotebook
 from graders.sandbox import system as sandbox
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -65,11 +65,20 @@ c.InjectProbes.call_budget = 5.0
 # True after the due date (or where the course allows) to show the expected value there too.
 c.GradeReports.show_expected = False
 
-# Feedback shows verdicts, never the hidden tests; a notebook is written beside the HTML.
+# `python -m graders grade --zip FILE` files an LMS download with nbgrader's zip_collect: this
+# reads Canvas's names, name[_LATE]_userid_submissionid_file.ipynb (matched on the whole path).
+# Moodle's would be r".*/(?P<student_id>[^/_]+)_\d+_assignsubmission_file_(?P<file_id>[^/]+)$".
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[A-Za-z0-9]+)(?:_(?i:late))?_\d+_\d+_(?P<file_id>[^/]+)$"
+)
+
+# Feedback shows verdicts, never the hidden tests; it reads offline (maths as MathML); a
+# notebook is written beside the HTML.
 c.GenerateFeedback.exporter_class = FeedbackHTMLExporter  # HTMLExporter, templates compiled once
 c.GenerateFeedback.preprocessors = [
     ClearHiddenTests,
     GetGrades,
+    PrepareFeedback,  # each graded cell labelled by its part; no bare score outputs
     CSSHTMLHeaderPreprocessor,
     WriteFeedbackNotebook,
 ]

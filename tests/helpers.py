@@ -17,6 +17,17 @@ from graders.instructor.course import read
 from graders.questions import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's, installed by setup.sh --browser
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 ASSIGNMENT = "cv_exam"
 SOURCE = REPO / "source" / ASSIGNMENT
 
@@ -33,6 +44,20 @@ def new_course(folder: Path) -> Path:
     shutil.copytree(REPO / "source", folder / "source")
     nbgrader(folder, "generate_assignment", ASSIGNMENT)
     return folder
+
+
+def course_folder(folder: Path) -> Path:
+    """A course folder with this repo's config and source, nothing generated yet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "nbgrader_config.py", folder)
+    shutil.copytree(REPO / "source", folder / "source")
+    return folder
+
+
+def run_graders(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m graders ARGS` in the course folder, as an instructor runs it."""
+    command = [sys.executable, "-m", "graders", *args]
+    return subprocess.run(command, cwd=course, env=env(), capture_output=True, text=True, timeout=1200)
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:

@@ -8,7 +8,6 @@ hand-graded proof in the formgrader, and the mark reaches the gradebook and the
 export. Screenshots go to test-artifacts/browser/."""
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,12 +17,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENT, REPO, SOURCE, env, nbgrader, new_course
+from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, SOURCE, env, nbgrader, new_course
 
 from graders.instructor.course import read
 
 playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
@@ -40,15 +38,6 @@ ANSWER = (
     '    warnings.warn("a harmless warning, written to stderr")\n'
     "    return x @ W.T + b\n"
 )
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _free_port() -> int:

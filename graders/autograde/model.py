@@ -17,6 +17,8 @@ import numpy as np
 from graders.autograde.diagnosis import Case, Diagnosis, Related, as_array, diagnose
 from graders.autograde.record import ItemRecord, MistakeRecord, VerdictRecord
 
+SHOWN_ELEMENTS = 12  # a larger array is described by its shape, not its values
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -41,6 +43,7 @@ class Outcome:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     type_name: str = ""
+    seconds: float = 0.0  # how long the student's code took for it
 
 
 def run(fn: Callable, args: tuple | None) -> Outcome:
@@ -217,7 +220,7 @@ def _describe_error(probe: Probe, got: Outcome) -> str:
 
 def _show(value: Any, type_name: str) -> str:
     if isinstance(value, np.ndarray):
-        if value.size > 12:
+        if value.size > SHOWN_ELEMENTS:
             return f"an array of shape {value.shape}"
         if value.ndim == 0:
             return f"{value.item():g}"
@@ -231,6 +234,8 @@ def _show(value: Any, type_name: str) -> str:
 def _shape_note(got: Any, want: Any) -> str:
     if isinstance(got, np.ndarray) and isinstance(want, np.ndarray):
         if got.shape != want.shape:
+            if got.size > SHOWN_ELEMENTS:  # already shown as "an array of shape ..."
+                return f" (expected shape {want.shape})"
             return f" (shape {got.shape}; expected shape {want.shape})"
         if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
             return " (nan or inf where a finite value is expected)"
@@ -273,7 +278,7 @@ class Verdict:
                 seen.setdefault(r.mistake.name, r.mistake)
         return list(seen.values())
 
-    def record(self, grade_id: str) -> VerdictRecord:
+    def record(self, grade_id: str, seconds: float = 0.0) -> VerdictRecord:
         """The verdict as plain data, as it travels to the result files."""
         return VerdictRecord(
             grade_id=grade_id,
@@ -294,6 +299,7 @@ class Verdict:
             ],
             mistakes=[MistakeRecord(m.name, m.hint) for m in self.mistakes],
             note=self.note,
+            seconds=round(seconds, 3),
         )
 
 

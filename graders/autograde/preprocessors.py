@@ -1,8 +1,8 @@
 """nbgrader preprocessors that grade in the grader's process, not the student's kernel.
 
 Set in `nbgrader_config.py`: `InjectProbes` before `Execute` and `GradeReports`
-after it in `Autograde.autograde_preprocessors`; `WriteFeedbackNotebook` last in
-`GenerateFeedback.preprocessors`.
+after it in `Autograde.autograde_preprocessors`; `PrepareFeedback` after `GetGrades`
+and `WriteFeedbackNotebook` last in `GenerateFeedback.preprocessors`.
 """
 
 import secrets
@@ -19,8 +19,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
 from graders.autograde import harness, verdicts, wire
+from graders.autograde.feedback_html import LABELS
 from graders.autograde.record import METADATA_KEY
-from graders.questions import REGISTRY
+from graders.questions import REGISTRY, labels
 
 STATE = "cvexam"
 HARNESS_MARK = "cvexam-harness"
@@ -105,9 +106,31 @@ class GradeReports(NbGraderPreprocessor):
             verdict = REGISTRY[part_id].grade(items, answers, self.show_expected)
             verdict.note = None if payload else reason
             cell.source = state["sources"][part_id]
-            record = verdict.record(part_id)
-            cell.outputs = verdicts.cell_outputs(record, cell.get("execution_count"))
+            record = verdict.record(part_id, sum(a.seconds for a in answers.values()))
+            plots = [
+                a.value["lines"]
+                for a in answers.values()
+                if isinstance(a.value, dict) and a.value.get("lines")
+            ]
+            cell.outputs = verdicts.cell_outputs(record, cell.get("execution_count"), plots)
             cell.metadata[METADATA_KEY] = record.to_dict()
+        return nb, resources
+
+
+class PrepareFeedback(NbGraderPreprocessor):
+    """In generate_feedback, after GetGrades: label each graded cell by its part (the table of
+    contents shows it), and drop the bare score output of each graded test cell (its verdict
+    already says the points; nbgrader read the score at autograde)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        names = labels()
+        resources[LABELS] = {}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in names and utils.is_grade(cell):
+                resources[LABELS][grade_id] = names[grade_id]
+            if METADATA_KEY in cell.metadata and cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
         return nb, resources
 
 

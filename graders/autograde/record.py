@@ -52,6 +52,20 @@ class VerdictRecord:
     items: list[ItemRecord] = field(default_factory=list)
     mistakes: list[MistakeRecord] = field(default_factory=list)
     note: str | None = None  # why there is no report, when there is none
+    seconds: float = 0.0  # the student's code's time on this part's probes
+
+    def first_failure(self) -> str | None:
+        """The one line that says most about what went wrong: the mistake, else the diagnosis,
+        else the first failed item and its problem."""
+        if self.mistakes:
+            return f"Likely mistake: {self.mistakes[0].name}"
+        failed = [item for item in self.items if not item.passed]
+        for item in failed:
+            if item.diagnosis:
+                return item.diagnosis
+        if failed:
+            return f"{failed[0].label}: {failed[0].problem}" if failed[0].problem else failed[0].label
+        return self.note
 
     def text(self) -> str:
         """The verdict as the student reads it, in plain text."""
@@ -82,4 +96,5 @@ class VerdictRecord:
             items=[ItemRecord(**item) for item in data.get("items", [])],
             mistakes=[MistakeRecord(**m) for m in data.get("mistakes", [])],
             note=data.get("note"),
+            seconds=float(data.get("seconds", 0.0)),
         )

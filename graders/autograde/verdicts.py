@@ -2,9 +2,12 @@
 
 nbgrader's `determine_grade` reads a cell's first `execute_result` as its score,
 so the verdict's points travel that way; the message is a display output (text
-and HTML) that the feedback shows. Student text is escaped before it reaches HTML.
+and HTML) that the feedback shows, with the student's plot where the part drew one.
+Student text is escaped before it reaches HTML.
 """
 
+import base64
+import io
 from html import escape
 
 from nbformat import NotebookNode
@@ -35,11 +38,39 @@ def as_html(record: VerdictRecord) -> str:
     )
 
 
-def cell_outputs(record: VerdictRecord, execution_count: int | None) -> list[NotebookNode]:
+def plot_png(lines: list[dict]) -> str:
+    """The student's plot, drawn again in the grader from the lines their Axes held (base64 PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for line in lines:
+        label = line.get("label", "")
+        ax.plot(line["x"], line["y"], label=None if label.startswith("_") else label)
+    if any(not line.get("label", "_").startswith("_") for line in lines):
+        ax.legend()
+    ax.set_title("your plot, as the grader read it")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def cell_outputs(
+    record: VerdictRecord, execution_count: int | None, plots: list[list[dict]] = ()
+) -> list[NotebookNode]:
+    """The verdict's message, each plot the student's code drew (beside its verdict), then the
+    score as nbgrader reads it."""
     message = new_output("display_data", data={"text/plain": record.text(), "text/html": as_html(record)})
+    images = [
+        new_output("display_data", data={"image/png": plot_png(lines), "text/plain": "<the student's plot>"})
+        for lines in plots
+    ]
     score = new_output(
         "execute_result",
         data={"text/plain": repr(float(record.earned))},
         execution_count=execution_count,
     )
-    return [message, score]
+    return [message, *images, score]

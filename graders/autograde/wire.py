@@ -102,7 +102,8 @@ def _outcome(answer: dict | None, probe: Probe) -> Outcome:
         return Outcome(error="the answer could not be read")
     raw_warnings = answer.get("warnings", [])
     warnings = tuple(str(w)[:200] for w in raw_warnings[:5]) if isinstance(raw_warnings, list) else ()
-    return Outcome(value=value, warnings=warnings, type_name=type_name)
+    seconds = min(max(_number(answer.get("seconds")), 0.0), 3600.0)
+    return Outcome(value=value, warnings=warnings, type_name=type_name, seconds=seconds)
 
 
 def _number(x: Any) -> float:

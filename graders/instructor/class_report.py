@@ -1,8 +1,10 @@
-"""How the class did: per-part success rates, the score histogram and the most
-common diagnosed mistakes, as a terminal table and as an HTML page with plots."""
+"""How the class did: each student's score (with the points still to be given by hand) and
+why any got nothing, per-part success rates, the score histogram and every mistake named,
+as a terminal table and as an HTML page with plots and links to each student's feedback."""
 
 import base64
 import io
+import os
 from collections import Counter
 from dataclasses import dataclass
 from html import escape
@@ -45,12 +47,16 @@ def part_stats(results: list[SubmissionResult]) -> list[PartStats]:
     ]
 
 
-def common_mistakes(results: list[SubmissionResult], top: int = 10) -> list[tuple[str, int]]:
-    """The diagnosed mistakes, by how many submissions made each."""
+def common_mistakes(results: list[SubmissionResult]) -> list[tuple[str, int]]:
+    """Every catalogued mistake named in the class, by how many submissions made it."""
     counts = Counter(
         mistake for result in results for mistake in {m for part in result.parts for m in part.mistakes}
     )
-    return counts.most_common(top)
+    return counts.most_common()
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -64,9 +70,9 @@ def as_text(results: list[SubmissionResult]) -> str:
     students = [
         [
             r.student,
-            f"{r.score:g}/{r.max_score:g}",
+            r.score_text(),
             f"{r.seconds_late / 3600:.1f} h" if r.seconds_late else "",
-            "; ".join(r.problems)[:70],
+            _short(r.why_zero(), 70),
         ]
         for r in results
     ]
@@ -74,9 +80,9 @@ def as_text(results: list[SubmissionResult]) -> str:
     mistakes = [[name[:60], str(n)] for name, n in common_mistakes(results)]
     return "\n\n".join(
         [
-            _table(students, ["student", "score", "late", "problems"]),
+            _table(students, ["student", "score", "late", "problems or why no points"]),
             _table(parts, ["part", "full marks", "mean"]),
-            _table(mistakes or [["(none)", "0"]], ["most common mistakes", "submissions"]),
+            _table(mistakes or [["(none)", "0"]], ["mistakes named (all)", "submissions"]),
         ]
     )
 
@@ -109,13 +115,32 @@ def _plots(results: list[SubmissionResult]) -> tuple[str, str]:
     return histogram, rates
 
 
-def write_html(results: list[SubmissionResult], path: Path, title: str) -> None:
+def _feedback_links(result: SubmissionResult, feedback: Path | None, page: Path) -> str:
+    if feedback is None:
+        return ""
+    folder = feedback / result.student / result.assignment
+    links = [
+        f'<a href="{escape(os.path.relpath(html, page.parent))}">{escape(html.stem)}</a>'
+        for html in sorted(folder.glob("*.html"))
+    ]
+    return " ".join(links)
+
+
+def write_html(results: list[SubmissionResult], path: Path, title: str, feedback: Path | None = None) -> None:
+    """The class report; `feedback` is the course's feedback folder, linked from each student."""
     histogram, rates = _plots(results)
     rows = "".join(
-        f"<tr><td>{escape(r.student)}</td><td>{r.score:g} / {r.max_score:g}</td>"
+        f"<tr><td>{escape(r.student)}</td><td>{escape(r.score_text())}</td>"
         f"<td>{f'{r.seconds_late / 3600:.1f} h' if r.seconds_late else ''}</td>"
-        f"<td>{escape('; '.join(r.problems))}</td></tr>"
+        f"<td>{escape(r.why_zero())}</td><td>{_feedback_links(r, feedback, path)}</td></tr>"
         for r in results
+    )
+    pending = sum(r.pending_points for r in results)
+    waiting = sum(bool(r.pending_points) for r in results)
+    pending_note = (
+        f"<p>Graded by hand and not yet graded: {pending:g} points over {waiting} submissions.</p>"
+        if pending
+        else ""
     )
     mistakes = "".join(
         f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in common_mistakes(results)
@@ -131,11 +156,14 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;
 td:nth-child(2),td:nth-child(3){{white-space:nowrap}}</style>
 </head><body><h1>{escape(title)}</h1>
 <p>{len(results)} submissions.</p>
+{pending_note}
 <img alt="Score histogram" src="data:image/png;base64,{histogram}">
 <img alt="Success rate per part" src="data:image/png;base64,{rates}">
 <h2>Parts</h2><table><tr><th>part</th><th>full marks</th><th>mean</th></tr>{parts}</table>
-<h2>Most common mistakes</h2><table><tr><th>mistake</th><th>submissions</th></tr>{mistakes}</table>
-<h2>Submissions</h2><table><tr><th>student</th><th>score</th><th>late</th><th>problems</th></tr>{rows}</table>
+<h2>Mistakes named ({len(common_mistakes(results))}, all of them)</h2>
+<table><tr><th>mistake</th><th>submissions</th></tr>{mistakes}</table>
+<h2>Submissions</h2><table><tr><th>student</th><th>score</th><th>late</th><th>problems or why no points</th>
+<th>feedback</th></tr>{rows}</table>
 </body></html>
 """
     )

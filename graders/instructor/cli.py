@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SAWarning
 
-from graders.instructor import authoring, class_report, demo_class, exports
+from graders.instructor import authoring, class_report, demo_class, exports, lms_zip
 from graders.instructor.course import Course, CourseError
 from graders.instructor.grading import Speed, grade, students_in
 
@@ -49,7 +49,7 @@ def _ensure_generated(course: Course, assignment: str) -> None:
 def _report(course: Course, results, out: Path, assignment: str) -> None:
     written = exports.write_all(course, results, out)
     page = out / "report.html"
-    class_report.write_html(results, page, f"{assignment}: class report")
+    class_report.write_html(results, page, f"{assignment}: class report", course.folder("feedback"))
     print(class_report.as_text(results))
     print(f"\nfeedback: {course.folder('feedback')}/<student>/{assignment}/ (HTML and notebook)")
     print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
@@ -74,9 +74,27 @@ def demo(course: Course, out: Path, speed: Speed) -> int:
 
 
 def grade_command(
-    course: Course, assignment: str | None, students: list[str] | None, out: Path, speed: Speed
+    course: Course,
+    assignment: str | None,
+    students: list[str] | None,
+    out: Path,
+    speed: Speed,
+    archive: Path | None = None,
 ) -> int:
     assignment = assignment or course.default_assignment()
+    if archive is not None:
+        _ensure_generated(course, assignment)  # zip_collect checks names against the release
+        collected = lms_zip.collect(course, assignment, archive)
+        names = ", ".join(collected.students)
+        print(f"collected {len(collected.students)} student(s) from {archive.name}: {names}")
+        if collected.unmatched:
+            print(
+                f"warning: {len(collected.unmatched)} file(s) in {archive.name} name no student and were not "
+                f"graded: {', '.join(collected.unmatched)} (expected Canvas's naming, "
+                "name_userid_submissionid_file.ipynb; see c.FileNameCollectorPlugin.named_regexp)",
+                file=sys.stderr,
+            )
+        students = students or collected.students
     students = students or students_in(course, assignment)
     if not students:
         raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
@@ -102,6 +120,10 @@ def ci(course: Course, assignment: str | None, students: list[str] | None, out: 
         return 1
     for result in results:
         print(f"{result.student}: {exports.points_line(result)}")
+    github_output = os.environ.get("GITHUB_OUTPUT")
+    if github_output and len(results) == 1:  # a GitHub Classroom repository holds one student's work
+        with open(github_output, "a") as f:
+            f.write(f"result={exports.classroom_base64(results[0])}\n")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a") as f:
@@ -159,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
         p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
         p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
+        if name == "grade":
+            p.add_argument(
+                "--zip", type=Path, help="collect an LMS download (Canvas's zip) first, then grade it"
+            )
     new_p = sub.add_parser("new-question", help="scaffold a question: its module and its notebook cells")
     new_p.add_argument("name", help="the question's id, also the student's function name (a Python name)")
     new_p.add_argument("--notebook", required=True, help="the source notebook to append its cells to")
@@ -182,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             return demo(course, out, speed)
         if args.command == "ci":
             return ci(course, args.assignment, args.student, out, speed)
-        return grade_command(course, args.assignment, args.student, out, speed)
+        return grade_command(course, args.assignment, args.student, out, speed, getattr(args, "zip", None))
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ result (version 3) and its "Points X/Y" line, JUnit XML, a markdown summary for
 $GITHUB_STEP_SUMMARY, and nbgrader's own CSV export of the gradebook.
 """
 
+import base64
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,8 +21,6 @@ def _points(x: float) -> str:
 
 
 def _output(part: PartResult) -> str:
-    if part.needs_manual_grade:
-        return "Graded by hand: awaiting a grader."
     return part.output or "No verdict was recorded for this part."
 
 
@@ -42,10 +41,11 @@ def gradescope(result: SubmissionResult) -> dict:
         "tests": [
             {
                 "name": part.title,
-                "number": part.grade_id,
+                "number": part.number,
                 "score": part.score,
                 "max_score": part.max_score,
-                "status": "failed" if part.status == "failed" else "passed",
+                # Pending parts are not passed: their output says they await a grader.
+                "status": "passed" if part.status == "passed" else "failed",
                 "output": _output(part),
                 "visibility": "visible",
             }
@@ -59,13 +59,15 @@ def classroom(result: SubmissionResult) -> dict:
     tests = [
         {
             "name": part.title,
-            "status": "fail" if part.status == "failed" else "pass",
+            "status": "pass" if part.status == "passed" else "fail",
             "score": part.score,
             "message": _output(part),
-            "test_code": part.grade_id,
+            "test_code": f"{part.title}: the autograder test cell {part.grade_id} of {part.notebook}.ipynb"
+            if not part.graded_by_hand
+            else f"{part.title}: the answer cell {part.grade_id} of {part.notebook}.ipynb, graded by hand",
             "filename": f"{part.notebook}.ipynb",
             "line_no": 0,
-            "execution_time": "0ms",
+            "execution_time": f"{round(part.seconds * 1000)}ms",
         }
         for part in result.parts
     ]
@@ -73,47 +75,64 @@ def classroom(result: SubmissionResult) -> dict:
     return {"version": 3, "status": status, "max_score": result.max_score, "tests": tests}
 
 
+def classroom_base64(result: SubmissionResult) -> str:
+    """The Classroom result as GitHub Classroom's reporter reads it: base64 of the JSON, from the
+    environment variable <RUNNER>_RESULTS of each runner named in its `runners` input."""
+    return base64.b64encode(json.dumps(classroom(result)).encode()).decode()
+
+
 def points_line(result: SubmissionResult) -> str:
     return f"Points {_points(result.score)}/{_points(result.max_score)}"
 
 
 def junit(results: list[SubmissionResult]) -> str:
-    """One testsuite per submission, one testcase per part; a lost point is a failure."""
+    """One testsuite per submission, one testcase per part: a lost point is a failure whose
+    message names the mistake (the body holds the whole verdict); a part awaiting its grader
+    is skipped, for everyone alike; a submission that could not be graded is an error."""
     suites = ET.Element("testsuites", name="cv-exam")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}  # <testsuites> has no skipped
     for result in results:
-        failed = [p for p in result.parts if p.status == "failed"]
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            name=result.student,
-            tests=str(len(result.parts)),
-            failures=str(len(failed)),
-            errors="0" if result.graded else "1",
-            skipped=str(sum(p.status == "manual" for p in result.parts)),
-            time=f"{result.seconds:.2f}",
-        )
+        counts = {
+            "tests": max(len(result.parts), 0 if result.graded else 1),
+            "failures": sum(p.status == "failed" for p in result.parts),
+            "errors": 0 if result.graded else 1,
+            "time": round(result.seconds, 3),
+        }
+        totals = {key: totals[key] + value for key, value in counts.items()}
+        skipped = sum(p.status == "pending" for p in result.parts)
+        attributes = {k: f"{v:.3f}" if k == "time" else str(v) for k, v in counts.items()}
+        suite = ET.SubElement(suites, "testsuite", name=result.student, skipped=str(skipped), **attributes)
+        if not result.graded:
+            case = ET.SubElement(suite, "testcase", classname=result.student, name="grading", time="0")
+            ET.SubElement(case, "error", message="the submission could not be graded", type="NotGraded")
         for part in result.parts:
             case = ET.SubElement(
-                suite, "testcase", classname=f"{result.student}.{part.notebook}", name=part.grade_id
+                suite,
+                "testcase",
+                classname=f"{result.student}.{part.notebook}",
+                name=part.title,
+                time=f"{part.seconds:.3f}",
             )
             if part.status == "failed":
-                message = f"{_points(part.score)}/{_points(part.max_score)} points"
-                ET.SubElement(case, "failure", message=message).text = _output(part)
-            elif part.status == "manual":
-                ET.SubElement(case, "skipped", message="graded by hand")
+                message = f"{part.summary} ({_points(part.score)}/{_points(part.max_score)} points)"
+                ET.SubElement(case, "failure", message=message, type="WrongAnswer").text = _output(part)
+            elif part.status == "pending":
+                ET.SubElement(case, "skipped", message="graded by hand: awaiting a grader")
         note = _submission_note(result)
         if note:
             ET.SubElement(suite, "system-out").text = note
+    for key, value in totals.items():
+        suites.set(key, f"{value:.3f}" if key == "time" else str(value))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
 def markdown(results: list[SubmissionResult]) -> str:
     """A summary table fit for $GITHUB_STEP_SUMMARY."""
-    lines = ["## Grading results", "", "| student | score | notes |", "|---|---:|---|"]
+    lines = ["## Grading results", "", "| student | score | notes |", "|---|---|---|"]
     for r in results:
         note = _submission_note(r).replace("\n", "; ").replace("|", "\\|")
-        lines.append(f"| {r.student} | {_points(r.score)} / {_points(r.max_score)} | {note} |")
+        lines.append(f"| {r.student} | {r.score_text()} | {note or r.why_zero()} |")
     if results:
         mean = sum(r.score for r in results) / len(results)
         lines += ["", f"{len(results)} submissions, mean score {mean:.1f}."]

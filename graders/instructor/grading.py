@@ -24,11 +24,12 @@ from graders.instructor.course import Course, CourseError
 from graders.instructor.gradebook_writes import serialize_sqlite_transactions
 from graders.instructor.intake import stage
 from graders.instructor.results import SubmissionResult, collect
-from graders.questions import REGISTRY
+from graders.questions import REGISTRY, labels
 from graders.sandbox.factory_client import warm_kernels
 from graders.sandbox.system import ipc_prefix, status
 
 STAGING = ".grading/submitted"
+LABELS = labels()  # each graded cell's label, for parts that have no verdict
 
 
 class Progress:
@@ -117,7 +118,7 @@ def _grade_one(student: str) -> SubmissionResult:
         _zero_ungraded(course, assignment, student)
     else:
         _job.api.generate_feedback(assignment, student, force=True)
-    result = collect(course, assignment, student, problems)
+    result = collect(course, assignment, student, problems, LABELS)
     result.seconds = round(time.monotonic() - started, 2)
     return result
 
@@ -179,7 +180,7 @@ def grade(
     def done(result: SubmissionResult) -> None:
         results[result.student] = result
         flag = " (problems)" if result.problems else ""
-        score = f"{result.score:g}/{result.max_score:g}"
+        score = result.score_text()
         progress.update(f"{result.student}: {score} in {result.seconds:.1f} s{flag}")
 
     with warm_kernels(speed.warm_kernels, meanwhile=_warm_up if workers > 1 else lambda: None) as kernels:

@@ -4,6 +4,7 @@ in the autograded notebook's metadata). Every export and report is made from it,
 so their totals are the gradebook's. No numpy, no torch: it only reads."""
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from graders.autograde.record import METADATA_KEY, VerdictRecord
 from graders.instructor.course import Course, read
+
+UNANSWERED = re.compile(r"NotImplementedError|is not defined|gave None")
+ORDINAL = re.compile(r"^\d+[a-z]*(?: (?:i|ii|iii|iv|v|vi))?(?= |$)")
 
 
 @dataclass
@@ -22,26 +26,58 @@ class PartResult:
     max_score: float
     needs_manual_grade: bool = False
     graded_by_hand: bool = False
+    pending: bool = False  # graded by hand, and no person has given its points yet
+    reason: str = ""  # why there is no verdict, where there is none
     verdict: VerdictRecord | None = None
 
     @property
     def output(self) -> str:
-        return self.verdict.text() if self.verdict else ""
+        if self.verdict:
+            return self.verdict.text()
+        if self.pending:
+            return f"Graded by hand: awaiting a grader ({self.max_score:g} points to be given)."
+        return f"No verdict: {self.reason}" if self.reason else ""
 
     @property
     def mistakes(self) -> list[str]:
         return [m.name for m in self.verdict.mistakes] if self.verdict else []
 
+    @property
+    def number(self) -> str:
+        """The part's ordinal in the exam ("1a", "2c ii"), from its label."""
+        found = ORDINAL.match(self.title)
+        return found.group(0) if found else self.title
+
+    @property
+    def summary(self) -> str:
+        """One line: what went wrong (the mistake, the diagnosis, the first failed item), or why
+        there is no verdict, or that it awaits a grader."""
+        if self.pending:
+            return "graded by hand: awaiting a grader"
+        if self.verdict and self.status == "failed":
+            return self.verdict.first_failure() or f"{self.score:g}/{self.max_score:g} points"
+        return self.reason if not self.verdict else ""
+
+    @property
+    def seconds(self) -> float:
+        return self.verdict.seconds if self.verdict else 0.0
+
     def as_dict(self) -> dict:
         data = asdict(self)
         data.pop("verdict")
         items = [asdict(item) for item in self.verdict.items] if self.verdict else []
-        return data | {"output": self.output, "mistakes": self.mistakes, "items": items}
+        return data | {
+            "status": self.status,
+            "output": self.output,
+            "mistakes": self.mistakes,
+            "items": items,
+        }
 
     @property
     def status(self) -> str:
-        if self.graded_by_hand and self.needs_manual_grade:
-            return "manual"
+        """passed (full points), failed, or pending (graded by hand, not yet graded)."""
+        if self.pending:
+            return "pending"
         return "passed" if self.score >= self.max_score else "failed"
 
 
@@ -63,6 +99,30 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return round(sum(p.max_score for p in self.parts), 6)
+
+    @property
+    def pending_points(self) -> float:
+        return round(sum(p.max_score for p in self.parts if p.pending), 6)
+
+    def score_text(self) -> str:
+        """ "36.5/36.5", or "34.5/34.5 autograded, 2 by hand pending" while a grader is awaited."""
+        if not self.pending_points:
+            return f"{self.score:g}/{self.max_score:g}"
+        decided = self.max_score - self.pending_points
+        return f"{self.score:g}/{decided:g} autograded, {self.pending_points:g} by hand pending"
+
+    def why_zero(self) -> str:
+        """One line on why the submission has problems or no points at all; "" otherwise."""
+        if self.problems:
+            return "; ".join(self.problems)
+        if not self.graded:
+            return "not graded"
+        if self.parts and all(p.score <= 0 for p in self.parts):
+            items = [i for p in self.parts if p.verdict for i in p.verdict.items if i.problem]
+            if all(UNANSWERED.search(i.problem) for i in items):
+                return "nothing answered: every answer cell is as it was released"
+            return "no answer earned points"
+        return ""
 
 
 def _verdicts(course: Course, assignment: str, student: str, notebook: str) -> dict[str, VerdictRecord]:
@@ -94,8 +154,22 @@ def _cell_order(course: Course, assignment: str) -> dict[str, int]:
     return order
 
 
-def collect(course: Course, assignment: str, student: str, problems: list[str]) -> SubmissionResult:
-    """The gradebook's record of one submission, with each part's verdict, in notebook order."""
+def _no_verdict_reason(notebook: str, problems: list[str], autograded: bool) -> str:
+    """Why a part has no verdict: its notebook's problem at intake, or what autograde did."""
+    for problem in problems:
+        if problem.startswith((f"{notebook}.ipynb", f"{notebook} ")) or f" {notebook}.ipynb" in problem:
+            return f"{problem} (scores 0)"
+    if not autograded:
+        return f"{notebook}.ipynb was not graded (scores 0)"
+    return "its test cell was not run (scores 0)"
+
+
+def collect(
+    course: Course, assignment: str, student: str, problems: list[str], labels: dict[str, str] | None = None
+) -> SubmissionResult:
+    """The gradebook's record of one submission, with each part's verdict, in notebook order.
+    `labels`: each part's label by grade_id (parts without a verdict are named by them)."""
+    labels = labels or {}
     result = SubmissionResult(student, assignment, problems=list(problems))
     order = _cell_order(course, assignment)
     with course.gradebook() as gb:
@@ -108,17 +182,26 @@ def collect(course: Course, assignment: str, student: str, problems: list[str]) 
         result.late_penalty = float(submission.late_submission_penalty or 0)
         for notebook in submission.notebooks:
             verdicts = _verdicts(course, assignment, student, notebook.name)
+            autograded = (
+                course.folder("autograded") / student / assignment / f"{notebook.name}.ipynb"
+            ).is_file()
             for grade in notebook.grades:
                 verdict = verdicts.get(grade.name)
+                by_hand = _graded_by_hand(gb, grade.name, notebook.name, assignment)
+                pending = by_hand and grade.manual_score is None
                 result.parts.append(
                     PartResult(
                         grade_id=grade.name,
                         notebook=notebook.name,
-                        title=verdict.title if verdict else grade.name,
+                        title=verdict.title if verdict else labels.get(grade.name, grade.name),
                         score=float(grade.score or 0),
                         max_score=float(grade.max_score),
                         needs_manual_grade=bool(grade.needs_manual_grade),
-                        graded_by_hand=_graded_by_hand(gb, grade.name, notebook.name, assignment),
+                        graded_by_hand=by_hand,
+                        pending=pending,
+                        reason=""
+                        if verdict or pending
+                        else _no_verdict_reason(notebook.name, problems, autograded),
                         verdict=verdict,
                     )
                 )

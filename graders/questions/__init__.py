@@ -3,8 +3,9 @@
 A question module holds everything about one exam question: its givens (the
 exam's numbers), its torch reference, its probes, items and points, its
 catalogued mistakes (`required=True` for those the exam's key asks to name), the
-notebook its cells live in (`NOTEBOOK`) and its `PARTS`, one per autograder test
-cell. `python -m graders new-question ID` writes a new one.
+notebook its cells live in (`NOTEBOOK`), its `PARTS`, one per autograder test
+cell, and the labels of its cells graded by hand (`HAND_GRADED`, if any).
+`python -m graders new-question ID` writes a new one.
 """
 
 import importlib
@@ -36,3 +37,12 @@ def _registry() -> dict[str, Part]:
 
 
 REGISTRY: dict[str, Part] = _registry()
+
+
+def labels() -> dict[str, str]:
+    """What each graded cell is called in feedback and result files, by grade_id: the parts'
+    titles, and the labels of the cells graded by hand (a question's HAND_GRADED)."""
+    found = {grade_id: part.title for grade_id, part in REGISTRY.items()}
+    for module in modules():
+        found.update(getattr(module, "HAND_GRADED", {}))
+    return found

@@ -73,3 +73,5 @@ def _items(rng: np.random.Generator) -> list[Item]:
 
 
 PARTS = [Part("test_softmax", "2b softmax", _items)]
+# Cells of this question graded by hand (nbgrader's manually graded answers), by grade_id.
+HAND_GRADED = {"softmax_proof": "2b proof: Softmax(x) = Softmax(x + c)"}
