@@ -7,8 +7,7 @@ import os
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENT, SOURCE, autograded_points
-from test_pipeline import _course, _run
+from helpers import ASSIGNMENT, SOURCE, autograded_points, course_folder, run_graders
 
 from graders.instructor.course import read
 
@@ -103,10 +102,10 @@ def _submissions(submitted):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = _course(tmp_path_factory.mktemp("intake"))
+    course = course_folder(tmp_path_factory.mktemp("intake"))
     cases = _submissions(course / "submitted")
     before = _hashes(course / "submitted")
-    done = _run(course, "grade")
+    done = run_graders(course, "grade")
     assert done.returncode == 0, done.stderr[-3000:]
     results = {r["student"]: r for r in json.loads((course / "results" / "results.json").read_text())}
     results["__hashes__"] = (before, _hashes(course / "submitted"))
