@@ -10,7 +10,7 @@ demo: setup
 	.venv/bin/python -m graders demo
 
 test:
-	bash scripts/setup.sh --browser
+	bash scripts/setup.sh --test
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m pytest
 

@@ -21,13 +21,19 @@ fi
 .venv/bin/jupyter kernelspec install --sys-prefix --name cvexam-sandbox graders/sandbox/kernels/cvexam-sandbox >/dev/null 2>&1
 # The one-machine classroom: the exchange and a Jupyter config per role.
 .venv/bin/python -m graders.classroom setup
-# --browser (for the tests): Debian's Chromium, which Playwright drives headless.
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "setup: installing chromium (apt-get)"
-        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        echo "setup: WARNING: chromium is not installed; the browser test will be skipped" >&2
+# --test: what the tests start on loopback: Debian's Chromium (Playwright drives it headless)
+# and Debian's PostgreSQL (a throwaway server per test module; nothing is started here).
+if [ "${1:-}" = "--test" ]; then
+    missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "setup: installing ${missing[*]} (apt-get)"
+            apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        else
+            echo "setup: WARNING: ${missing[*]} not installed; the tests that need them will be skipped" >&2
+        fi
     fi
 fi
 echo "setup: done ($(.venv/bin/python -c 'import nbgrader, torch; print("nbgrader", nbgrader.__version__, "torch", torch.__version__)'))"

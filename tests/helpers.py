@@ -17,7 +17,7 @@ from graders.instructor.course import read
 from graders.questions import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's, installed by setup.sh --browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's, installed by setup.sh --test
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -226,9 +226,12 @@ def _grade(
         nbgrader(course, "autograde", ASSIGNMENT)
     else:
         command = [sys.executable, "-m", "graders", "grade", ASSIGNMENT, "--workers", "2"]
+        if kernels == "cluster":  # each submission a task on a local Dask cluster's worker processes
+            command += ["--cluster", "local"]
         done = subprocess.run(command, cwd=course, env=env(), capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, done.stderr[-4000:]
-        assert "kernels: forked from a warm, sandboxed kernel factory" in done.stderr
+        if kernels == "factory":
+            assert "kernels: forked from a warm, sandboxed kernel factory" in done.stderr
         assert "[graders.sandbox]" not in done.stderr  # no kernel fell back to a fresh start
     return scores(course)
 
@@ -238,7 +241,7 @@ def listener():
     return Listener()
 
 
-@pytest.fixture(scope="module", params=["fresh", "factory"])
+@pytest.fixture(scope="module", params=["fresh", "factory", "cluster"])
 def batch(request, tmp_path_factory, listener):
     course = new_course(tmp_path_factory.mktemp(f"attacked-{request.param}"))
     notebooks = {name: _attacked(code, listener.port) for name, code in ATTACKS.items()} | _good()

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.exc import SAWarning
 
 from graders.instructor import authoring, class_report, demo_class, exports, lms_zip
+from graders.instructor.cluster import grade_on_cluster
 from graders.instructor.course import Course, CourseError
 from graders.instructor.grading import Speed, grade, students_in
 
@@ -68,7 +69,7 @@ def demo(course: Course, out: Path, speed: Speed) -> int:
     students = demo_class.write(
         course.folder("release") / assignment, course.folder("source") / assignment, submitted, assignment
     )
-    results = grade(course, assignment, students, speed=speed)
+    results = _grade(course, assignment, students, speed)
     _report(course, results, out, assignment)
     return 0
 
@@ -99,7 +100,7 @@ def grade_command(
     if not students:
         raise CourseError(f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/")
     _ensure_generated(course, assignment)
-    results = grade(course, assignment, students, speed=speed)
+    results = _grade(course, assignment, students, speed)
     _report(course, results, out, assignment)
     return 0
 
@@ -110,7 +111,7 @@ def ci(course: Course, assignment: str | None, students: list[str] | None, out: 
     try:
         _generate(course, assignment)
         students = students or students_in(course, assignment)
-        results = grade(course, assignment, students, speed=speed) if students else []
+        results = _grade(course, assignment, students, speed) if students else []
         _report(course, results, out, assignment)
     except CourseError:
         raise
@@ -133,6 +134,17 @@ def ci(course: Course, assignment: str | None, students: list[str] | None, out: 
 
 WORKERS_HELP = "submissions graded side by side (default: one more than the cores)"
 FRESH_HELP = "start every kernel from scratch instead of forking it from the warm kernel factory"
+CLUSTER_HELP = "grade on a Dask cluster: the scheduler's address (tcp://host:8786), or local"
+UNSANDBOXED_HELP = "on a cluster, let workers without bubblewrap grade unsandboxed"
+
+
+def _grade(course: Course, assignment: str, students: list[str], speed: Speed):
+    """Grade here (a pool of processes) or on a Dask cluster, as `speed` says."""
+    if speed.cluster:
+        return grade_on_cluster(
+            course, assignment, students, speed.cluster, allow_unsandboxed=speed.allow_unsandboxed
+        )
+    return grade(course, assignment, students, speed=speed)
 
 
 def _positive(text: str) -> int:
@@ -174,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     demo_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
     demo_p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
     demo_p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
+    demo_p.add_argument("--cluster", help=CLUSTER_HELP)
+    demo_p.add_argument("--allow-unsandboxed", action="store_true", help=UNSANDBOXED_HELP)
     for name, help_text in [("grade", "grade submitted/"), ("ci", "grade submitted/ and write result files")]:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
@@ -181,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
         p.add_argument("--workers", type=_positive, help=WORKERS_HELP)
         p.add_argument("--fresh-kernels", action="store_true", help=FRESH_HELP)
+        p.add_argument("--cluster", help=CLUSTER_HELP)
+        p.add_argument("--allow-unsandboxed", action="store_true", help=UNSANDBOXED_HELP)
         if name == "grade":
             p.add_argument(
                 "--zip", type=Path, help="collect an LMS download (Canvas's zip) first, then grade it"
@@ -203,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "points":
             return points(course, args.assignment, args.write)
         out = args.out if args.out.is_absolute() else course.root / args.out
-        speed = Speed(args.workers, warm_kernels=not args.fresh_kernels)
+        speed = Speed(args.workers, not args.fresh_kernels, args.cluster, args.allow_unsandboxed)
         if args.command == "demo":
             return demo(course, out, speed)
         if args.command == "ci":

@@ -64,7 +64,7 @@ def _failure_reason(result: dict) -> str:
     return (lines[-1] if lines else "autograde failed").split("] ", 1)[-1][:300]
 
 
-def _zero_ungraded(course: Course, assignment: str, student: str) -> None:
+def zero_ungraded(course: Course, assignment: str, student: str) -> None:
     """Record 0 for every cell that has no score, as nbgrader does for a missing notebook."""
     with course.gradebook() as gb:
         gb.update_or_create_student(student)
@@ -85,6 +85,8 @@ class Speed:
 
     workers: int | None = None
     warm_kernels: bool = True
+    cluster: str | None = None  # a Dask scheduler's address, or "local" (graders/instructor/cluster.py)
+    allow_unsandboxed: bool = False  # on a cluster: let workers without bubblewrap grade
 
 
 @dataclass
@@ -100,27 +102,41 @@ class _Job:
 _job: _Job | None = None
 
 
-def _grade_one(student: str) -> SubmissionResult:
-    """Intake, autograde and feedback for one student, in this process."""
-    assert _job is not None
-    course, assignment, started = _job.course, _job.assignment, time.monotonic()
+def grade_one(
+    course: Course, api: NbGraderAPI, assignment: str, expected: dict[str, set[str]], student: str
+) -> SubmissionResult:
+    """Intake, autograde and feedback for one student's submission, in this process, with
+    `api` (whose submitted folder is the staging folder)."""
+    started = time.monotonic()
     intake = stage(
         course.folder("submitted") / student / assignment,
         course.root / STAGING / student / assignment,
-        _job.expected,
+        expected,
     )
     problems = list(intake.problems)
     if intake.staged:
-        outcome = _job.api.autograde(assignment, student, force=True, create=True)
+        outcome = api.autograde(assignment, student, force=True, create=True)
         if not outcome["success"]:
             problems.append(f"autograde failed: {_failure_reason(outcome)}")
     if not intake.staged or not (course.folder("autograded") / student / assignment).is_dir():
-        _zero_ungraded(course, assignment, student)
+        zero_ungraded(course, assignment, student)
     else:
-        _job.api.generate_feedback(assignment, student, force=True)
+        api.generate_feedback(assignment, student, force=True)
     result = collect(course, assignment, student, problems, LABELS)
     result.seconds = round(time.monotonic() - started, 2)
     return result
+
+
+def _grade_one(student: str) -> SubmissionResult:
+    assert _job is not None
+    return grade_one(_job.course, _job.api, _job.assignment, _job.expected, student)
+
+
+def staging_api(course: Course) -> NbGraderAPI:
+    """nbgrader's API for this course, reading submissions from the staging folder intake fills."""
+    config = copy.deepcopy(course.config)
+    config.CourseDirectory.submitted_directory = STAGING
+    return Course(course.root, config).api()
 
 
 def _warm_up() -> None:
@@ -170,10 +186,8 @@ def grade(
     if missing:
         raise CourseError(f"no submission of {assignment} for: {', '.join(missing)}")
     workers = max(1, min(speed.workers or (os.cpu_count() or 1) + 1, len(students)))
-    config = copy.deepcopy(course.config)
-    config.CourseDirectory.submitted_directory = STAGING
     serialize_sqlite_transactions()
-    _job = _Job(course, Course(course.root, config).api(), assignment, course.grade_ids(assignment))
+    _job = _Job(course, staging_api(course), assignment, course.grade_ids(assignment))
     progress, results = Progress(len(students), stream), {}
     stream.write(f"grading {assignment}: {len(students)} submission(s), {workers} at a time; {status()}\n")
 
