@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, SOURCE, env, nbgrader, new_course
+from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, SOURCE, env, nbgrader, new_course, run_graders
 
 from graders.instructor.course import read
 
@@ -191,14 +191,7 @@ def _student_fetches_solves_validates_submits(page, course: Path, seen: dict) ->
 
 def _instructor_collects_grades_releases(course: Path) -> None:
     nbgrader(course, "collect", ASSIGNMENT)
-    graded = subprocess.run(
-        [sys.executable, "-m", "graders", "grade", ASSIGNMENT],
-        cwd=course,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    graded = run_graders(course, "grade", ASSIGNMENT)
     assert graded.returncode == 0, graded.stderr[-3000:]
     nbgrader(course, "release_feedback", ASSIGNMENT)
 

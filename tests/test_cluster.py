@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from helpers import REPO, course_folder, env, run_graders
+from helpers import REPO, course_folder, env, nbgrader, run_graders
 from nbgrader.api import Gradebook
 
 from bench.dask_cluster import ProcessCluster, free_port
@@ -140,15 +140,7 @@ def test_the_demo_class_on_a_cluster_into_postgresql_matches_the_local_sqlite_ru
     assert set(re.findall(r"graded on (w\d)", done.stderr)) == {"w0", "w1"}  # both workers graded
     assert _submissions(db_url) == sorted(demo_results)
     # nbgrader's own export reads the PostgreSQL gradebook.
-    export = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "export", "--to", "export.csv"],
-        cwd=course,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert export.returncode == 0, export.stderr[-2000:]
+    nbgrader(course, "export", "--to", "export.csv")
     rows = (course / "export.csv").read_text().splitlines()
     assert len(rows) == 1 + len(demo_results)
     # A rerun finds everything graded: nothing is graded, or recorded, twice.

@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import sys
+import time
 from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import TextIO
@@ -147,7 +148,11 @@ def grade_on_cluster(
         return _results(course, assignment, students, problems)
     client = _client(address)
     try:
+        started = time.monotonic()
         client.register_plugin(GradingWorker(kit, assignment, allow_unsandboxed))
+        workers = len(client.scheduler_info()["workers"])
+        stream.write(f"cluster: {workers} worker(s) set up in {time.monotonic() - started:.1f} s\n")
+        importing = 0.0
         futures = {
             client.submit(
                 grade_submission,
@@ -169,9 +174,12 @@ def grade_on_cluster(
                 zero_ungraded(course, assignment, student)
                 progress.update(f"{student}: not graded ({type(exc).__name__})")
                 continue
+            began = time.monotonic()
             import_result(course, assignment, student, keys[student], payload)
+            importing += time.monotonic() - began
             problems[student] = payload["problems"]
             progress.update(f"{student}: graded on {payload['worker']} in {payload['seconds']:.1f} s")
+        stream.write(f"cluster: {len(todo)} result(s) imported here in {importing:.1f} s\n")
     except (OSError, CommClosedError, TimeoutError, CancelledError) as exc:
         raise ClusterError(
             f"lost the Dask scheduler at {address} ({type(exc).__name__}: {exc}); what was imported is kept: "

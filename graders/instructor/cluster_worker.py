@@ -8,6 +8,7 @@ worker's own gradebook (sqlite, in its local directory) serves nbgrader on the w
 the instructor's process writes the course's gradebook.
 """
 
+import os
 import shutil
 import warnings
 from contextlib import ExitStack
@@ -41,6 +42,9 @@ class GradingWorker(WorkerPlugin):
         # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
         warnings.filterwarnings("ignore", category=SAWarning)
         self.root = Path(worker.local_directory) / "cvexam-course"
+        # A plugin registered again (a rerun) replaces the last one's course: step out of it first
+        # (nbgrader may have left this process's working folder inside it).
+        os.chdir(worker.local_directory)
         shutil.rmtree(self.root, ignore_errors=True)
         for name, data in self.kit.items():
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
