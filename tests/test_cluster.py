@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,21 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path, postgres, cluster, de
         s: _outcome(demo_results[s]) for s in FAULT_CLASS
     }
     assert _submissions(db_url) == sorted(FAULT_CLASS)
+    # The lost worker's kernels went with it: none is left waiting for a grader that is gone.
+    lost = str(cluster.folder / "w0")
+    time.sleep(2)
+    assert not [c for c in _commands() if lost in c], "a kernel outlived its worker"
+
+
+def _commands() -> list[str]:
+    """Every process's command line."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def test_the_instructors_process_killed_mid_batch_then_a_rerun_finishes_it(

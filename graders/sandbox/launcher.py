@@ -18,6 +18,7 @@ and says so on stderr; `status()` tells the grader beforehand.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ from graders.sandbox.system import (
 )
 
 PRIVATE_PREFIX = "cvexam-sandbox-"
+PR_SET_PDEATHSIG = 1
 PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
 
 
@@ -143,7 +145,19 @@ def _from_bwrap(options: argparse.Namespace, kernel_args: list[str], private: Pa
     return process.wait()
 
 
+def _die_with_grader() -> None:
+    """The grading process that started this kernel may die (killed, its Dask worker lost):
+    then this launcher dies too, and bubblewrap (--die-with-parent) takes the sandbox with it.
+    Without this, a kernel whose grader is gone would wait for messages forever."""
+    grader = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != grader:  # the grader died before prctl took effect
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
+    _die_with_grader()
     options, kernel_args = _options(argv)
     factory = os.environ.get(FACTORY)
     reason = None if factory else unusable_reason()  # a factory runs only where bubblewrap does
