@@ -133,9 +133,8 @@ def grade_on_cluster(
         pass  # the schema is made once, here, before any result comes back
     kit = course_kit(course, assignment)
     kit_key = _key(kit)
-    keys = {
-        s: _key(_submission(course, assignment, s) | {"(course kit)": kit_key.encode()}) for s in students
-    }
+    files = {s: _submission(course, assignment, s) for s in students}  # read once: keyed, then sent
+    keys = {s: _key(files[s] | {"(course kit)": kit_key.encode()}) for s in students}
     todo = [s for s in students if _imported(course, assignment, s).get("key") != keys[s]]
     done_already = len(students) - len(todo)
     stream.write(
@@ -158,7 +157,7 @@ def grade_on_cluster(
                 grade_submission,
                 s,
                 assignment,
-                _submission(course, assignment, s),
+                files[s],
                 key=f"cvexam-{s}-{keys[s]}",
             ): s
             for s in todo
