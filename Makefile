@@ -1,7 +1,7 @@
 # The two commands of a fresh machine: `make demo` and `make test`.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test test-fast lint
+.PHONY: setup demo test test-fast lint classroom
 
 setup:
 	bash scripts/setup.sh
@@ -22,3 +22,9 @@ test-fast: setup
 lint: setup
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m ruff format --check .
+
+# The hub classroom (as root): accounts from ROSTER, the environments, JupyterHub on PORT.
+ROSTER ?=
+PORT ?= 8000
+classroom: setup
+	.venv/bin/python -m graders.classroom hub --port $(PORT) $(if $(ROSTER),--roster $(ROSTER))

@@ -1,5 +1,7 @@
-"""The whole nbgrader loop on one machine: a local exchange, JupyterLab per role,
-and student workspaces.
+"""The whole nbgrader loop on one machine, as one operating-system user: a local
+exchange, JupyterLab per role, and student workspaces. A quick look, not a boundary:
+every role can read everything. For a real class: `python -m graders.classroom hub`
+(graders/hub/).
 
 - The exchange is `exchange/` in the course folder (`c.Exchange.root` in
   nbgrader_config.py), open to every user as nbgrader needs.
@@ -13,17 +15,13 @@ and student workspaces.
 """
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
+from graders.hub import cli as hub_cli
 from graders.instructor.course import Course
-
-STUDENT_ONLY_OFF = ["formgrader", "create-assignment", "course-list"]
-SERVER_EXTENSIONS = ["formgrader", "validate_assignment", "assignment_list", "course_list"]
-STUDENT_SERVER_OFF = ["formgrader", "course_list"]
-STDERR_TO_STDOUT = "import sys; sys.stderr = sys.stdout"
+from graders.roles import validate_config, write_role_config
 
 
 def exchange(course_root: Path) -> Path:
@@ -36,23 +34,7 @@ def exchange(course_root: Path) -> Path:
 
 def role_config(course_root: Path, role: str) -> Path:
     """The Jupyter config folder of `role` ("instructor" or "student")."""
-    folder = course_root / ".jupyter-roles" / role
-    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-    off = STUDENT_ONLY_OFF if role == "student" else []
-    page = {"disabledExtensions": {f"@jupyter/nbgrader:{name}": True for name in off}}
-    (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1))
-    server_off = STUDENT_SERVER_OFF if role == "student" else []
-    extensions = {f"nbgrader.server_extensions.{n}": n not in server_off for n in SERVER_EXTENSIONS}
-    server = {"ServerApp": {"jpserver_extensions": extensions}}
-    (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
-    news = folder / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True, exist_ok=True)
-    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    return folder
-
-
-# A kernel that runs a notebook once: no command history database (nor its thread).
-QUICK_KERNEL = ["--HistoryManager.enabled=False"]
+    return write_role_config(course_root / ".jupyter-roles" / role, role)
 
 
 def student_workspace(course_root: Path, student: str) -> Path:
@@ -67,11 +49,7 @@ def student_workspace(course_root: Path, student: str) -> Path:
         f"c.CourseDirectory.student_id = {student!r}\n"
         f"c.Exchange.root = {str(exchange(course_root))!r}\n"
         "# The student's own record of submissions (nbgrader keeps it in the home folder by default).\n"
-        f"c.Exchange.cache = {str(folder / '.nbgrader-cache')!r}\n"
-        "# Validate ignores stderr as autograde does: a warning does not fail a right answer.\n"
-        f"c.Execute.extra_arguments = {[f'--IPKernelApp.exec_lines={STDERR_TO_STDOUT}', *QUICK_KERNEL]!r}\n"
-        "# Validate's kernel holds nothing worth a graceful goodbye: it is ended at once.\n"
-        'c.Execute.shutdown_kernel = "immediate"\n'
+        f"c.Exchange.cache = {str(folder / '.nbgrader-cache')!r}\n" + validate_config()
     )
     return folder
 
@@ -99,8 +77,10 @@ def lab_environment(course_root: Path, role: str, workdir: Path) -> dict[str, st
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["hub"]:
+        return hub_cli.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m graders.classroom", description=__doc__.split("\n\n")[0])
-    parser.add_argument("role", choices=["instructor", "student", "setup"])
+    parser.add_argument("role", choices=["instructor", "student", "setup"], help="or: hub (see hub --help)")
     parser.add_argument("--course", type=Path, default=Path.cwd())
     parser.add_argument("--student", default="student1", help="the student's id (role student)")
     parser.add_argument("--port", type=int, default=8888)

@@ -17,7 +17,23 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, SOURCE, env, nbgrader, new_course, run_graders
+from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, env, nbgrader, new_course, run_graders
+from lab_driver import (
+    PART1,
+    PART2,
+    answer_the_rest,
+    assignment_list,
+    close_dialog_and_save,
+    fetch,
+    fetch_feedback,
+    nbgrader_menu,
+    open_notebook,
+    run_all,
+    submit,
+    type_into_cell,
+    validate,
+    wait_ready,
+)
 
 from graders.instructor.course import read
 
@@ -29,7 +45,6 @@ pytestmark = [
 
 SHOTS = REPO / "test-artifacts" / "browser"
 STUDENT = "alice"
-PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 TOKEN = "cvexam-test-token"
 PROOF_MARK = 1.5
 ANSWER = (
@@ -76,42 +91,7 @@ class Lab:
 
 def _ready(page, lab: Lab, path: str = "") -> None:
     page.goto(f"{lab.url}/lab/workspaces/test-{time.monotonic_ns()}{path}?token={TOKEN}")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=60_000)
-    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
-
-
-def _command(page, command: str, args: dict | None = None) -> None:
-    page.evaluate("([c, a]) => window.jupyterapp.commands.execute(c, a)", [command, args or {}])
-
-
-def _nbgrader_menu(page) -> str:
-    """The items of the Nbgrader menu in the main menu bar."""
-    page.click("#jp-MainMenu .lm-MenuBar-itemLabel:text-is('Nbgrader')")
-    items = page.wait_for_selector(".lm-Menu:not(.lm-mod-hidden)").inner_text()
-    page.keyboard.press("Escape")
-    return items
-
-
-def _assignment_list(page):
-    _command(page, "nbgrader:open-assignment-list")
-    return page.wait_for_selector("#nbgrader-assignment-list", timeout=30_000)
-
-
-def _answer_the_rest(workspace: Path) -> None:
-    """The student's other answers, as if typed earlier (the test types one answer itself):
-    every solution of both notebooks, the 2b proof included, but linear_forward."""
-    for name in (PART1, PART2):
-        nb, source = read(workspace / f"{name}.ipynb"), read(SOURCE / f"{name}.ipynb")
-        solutions = {
-            c.metadata.nbgrader["grade_id"]: c.source for c in source.cells if "nbgrader" in c.metadata
-        }
-        for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if cell.metadata.get("nbgrader", {}).get("solution") and grade_id != "linear_forward":
-                lines = solutions[grade_id].splitlines()
-                cell.source = "\n".join(line for line in lines if "SOLUTION" not in line)
-        nbformat.write(nb, workspace / f"{name}.ipynb")
+    wait_ready(page)
 
 
 @pytest.fixture(scope="module")
@@ -141,51 +121,28 @@ def loop(tmp_path_factory):
 
 
 def _student_fetches_solves_validates_submits(page, course: Path, seen: dict) -> None:
-    panel = _assignment_list(page)
-    released = panel.wait_for_selector(f"#released_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
-    seen["student_menu"] = _nbgrader_menu(page)
+    panel = assignment_list(page)
+    panel.wait_for_selector(f"#released_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
+    seen["student_menu"] = nbgrader_menu(page)
     page.screenshot(path=SHOTS / "0-released.png")
-    released.query_selector("button:has-text('Fetch')").click()
-    page.wait_for_selector(f"#fetched_assignments_list > .list_item:has-text('{ASSIGNMENT}')", timeout=30_000)
+    fetch(page, ASSIGNMENT)
     page.screenshot(path=SHOTS / "1-assignment-list.png")
 
-    _answer_the_rest(course / "students" / STUDENT / ASSIGNMENT)
-    _command(page, "docmanager:open", {"path": f"{ASSIGNMENT}/{PART1}.ipynb"})
-    page.wait_for_selector(
-        ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
-    )
-    cell = page.locator(".jp-NotebookPanel .jp-Cell:has-text('def linear_forward')").first
-    cell.locator(".cm-content").click()
-    page.keyboard.press("Control+a")
-    page.keyboard.insert_text(ANSWER)
-    _command(page, "notebook:run-all-cells")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-InputArea-prompt')]"
-        ".some(p => p.textContent.includes('[*]')) === false",
-        timeout=120_000,
-    )
+    answer_the_rest(course / "students" / STUDENT / ASSIGNMENT)
+    open_notebook(page, f"{ASSIGNMENT}/{PART1}.ipynb")
+    type_into_cell(page, "def linear_forward", ANSWER)
+    run_all(page)
     page.wait_for_selector(
         ".jp-OutputArea-output:has-text('linear_forward: shapes look right')", timeout=60_000
     )
     page.locator(".jp-Cell:has-text('def linear_forward')").first.scroll_into_view_if_needed()
     page.screenshot(path=SHOTS / "2-notebook-answered.png")
 
-    page.click(".jp-NotebookPanel-toolbar .validate-button")
-    dialog = page.wait_for_selector(".jp-Dialog", timeout=120_000)
-    page.wait_for_selector("#validation-message", timeout=120_000)
-    seen["validate"] = dialog.inner_text()
-    seen["validate_passed"] = page.locator(".nbgrader-SuccessDialog").count() > 0
+    seen["validate"], seen["validate_passed"] = validate(page)
     page.screenshot(path=SHOTS / "3-validate-dialog.png")
-    page.click(".jp-Dialog-footer button.jp-mod-accept")
-    _command(page, "docmanager:save")
-    time.sleep(1)
+    close_dialog_and_save(page)
 
-    panel = _assignment_list(page)
-    fetched = panel.wait_for_selector(f"#fetched_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
-    fetched.query_selector("button:has-text('Submit')").click()
-    page.wait_for_selector(
-        f"#submitted_assignments_list > .list_item:has-text('{ASSIGNMENT}')", timeout=60_000
-    )
+    submit(page, ASSIGNMENT)
     page.screenshot(path=SHOTS / "4-submitted.png")
 
 
@@ -198,9 +155,7 @@ def _instructor_collects_grades_releases(course: Path) -> None:
 
 def _student_fetches_feedback(page, lab: Lab, course: Path, seen: dict) -> None:
     _ready(page, lab)
-    panel = _assignment_list(page)
-    item = panel.wait_for_selector(f"#submitted_assignments_list > .list_item:has-text('{ASSIGNMENT}')")
-    item.query_selector("button:has-text('Fetch Feedback')").click()
+    fetch_feedback(page, ASSIGNMENT)
     feedback_root = course / "students" / STUDENT / ASSIGNMENT / "feedback"
     deadline = time.monotonic() + 60
     while not list(feedback_root.rglob(f"{PART1}.html")) and time.monotonic() < deadline:
@@ -216,7 +171,7 @@ def _student_fetches_feedback(page, lab: Lab, course: Path, seen: dict) -> None:
 
 def _instructor_marks_the_proof(page, lab: Lab, course: Path, seen: dict) -> None:
     _ready(page, lab)  # also logs in: formgrader pages need the cookie
-    seen["instructor_menu"] = _nbgrader_menu(page)
+    seen["instructor_menu"] = nbgrader_menu(page)
     page.goto(f"{lab.url}/formgrader/gradebook/{ASSIGNMENT}/{PART2}")
     page.wait_for_selector("a:has-text('Submission #1')", timeout=60_000)
     seen["formgrader_list"] = page.locator("table").inner_text()

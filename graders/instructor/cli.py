@@ -220,11 +220,15 @@ def main(argv: list[str] | None = None) -> int:
             return points(course, args.assignment, args.write)
         out = args.out if args.out.is_absolute() else course.root / args.out
         speed = Speed(args.workers, not args.fresh_kernels, args.cluster, args.allow_unsandboxed)
-        if args.command == "demo":
-            return demo(course, out, speed)
-        if args.command == "ci":
-            return ci(course, args.assignment, args.student, out, speed)
-        return grade_command(course, args.assignment, args.student, out, speed, getattr(args, "zip", None))
+        try:
+            if args.command == "demo":
+                return demo(course, out, speed)
+            if args.command == "ci":
+                return ci(course, args.assignment, args.student, out, speed)
+            lms_zip = getattr(args, "zip", None)
+            return grade_command(course, args.assignment, args.student, out, speed, lms_zip)
+        finally:
+            course.hand_back()
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

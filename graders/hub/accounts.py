@@ -1,0 +1,97 @@
+"""Linux accounts and groups of the classroom (run as root): one account per person,
+home folders closed to everyone else, and a record of what was made so that
+`hub-remove` takes away exactly that."""
+
+import grp
+import json
+import pwd
+import subprocess
+from pathlib import Path
+
+HOME_MODE = 0o700
+
+
+def students_group(course_id: str) -> str:
+    """nbgrader's name for a course's students on JupyterHub."""
+    return f"nbgrader-{course_id}"
+
+
+def instructors_group(course_id: str) -> str:
+    """nbgrader's name for a course's graders on JupyterHub."""
+    return f"formgrade-{course_id}"
+
+
+def _run(*command: str, stdin: str | None = None) -> None:
+    done = subprocess.run(command, input=stdin, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
+
+
+def exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def ensure_group(name: str, made: dict) -> None:
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        _run("groupadd", name)
+        made["groups"].append(name)
+
+
+def ensure_user(name: str, home: Path, primary_group: str, made: dict) -> None:
+    """An account with a home folder only it can enter, in `primary_group`."""
+    if exists(name):
+        _run("usermod", "-g", primary_group, name)
+    else:
+        _run(
+            "useradd",
+            "--create-home",
+            "--home-dir",
+            str(home),
+            "--shell",
+            "/bin/bash",
+            "--gid",
+            primary_group,
+            name,
+        )
+        made["users"].append(name)
+    home_of = Path(pwd.getpwnam(name).pw_dir)
+    home_of.chmod(HOME_MODE)
+
+
+def set_passwords(passwords: dict[str, str]) -> None:
+    _run("chpasswd", stdin="".join(f"{name}:{password}\n" for name, password in passwords.items()))
+
+
+def load_made(record: Path) -> dict:
+    if record.exists():
+        return json.loads(record.read_text())
+    return {"users": [], "groups": []}
+
+
+def save_made(record: Path, made: dict) -> None:
+    record.write_text(json.dumps(made, indent=1))
+    record.chmod(0o600)
+
+
+def remove(made: dict) -> list[str]:
+    """Delete the accounts (with their homes) and groups this classroom made."""
+    gone = []
+    for name in made["users"]:
+        if exists(name):
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+            _run("userdel", "--remove", name)
+            gone.append(f"user {name}")
+    for name in made["groups"]:
+        try:
+            grp.getgrnam(name)
+        except KeyError:
+            continue
+        _run("groupdel", name)
+        gone.append(f"group {name}")
+    return gone

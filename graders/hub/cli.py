@@ -1,0 +1,209 @@
+"""`python -m graders.classroom hub`: set up the classroom on this machine (as root) and
+run JupyterHub; `hub-remove` takes it all away again.
+
+Every step is idempotent: run it again with a new roster to add the term's late
+students (existing accounts and passwords are kept).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from graders.hub import accounts, config, environments, roster
+from graders.instructor.course import Course
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_PREFIX = Path("/srv/cvexam")
+DEFAULT_ENVS = Path("/opt/cvexam")
+
+
+def _state_file(layout: config.Layout) -> Path:
+    return layout.hub / "classroom.json"
+
+
+def _load_state(layout: config.Layout) -> dict:
+    path = _state_file(layout)
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"students": [], "instructors": [], "made": {"users": [], "groups": []}}
+
+
+def _save_state(layout: config.Layout, state: dict) -> None:
+    path = _state_file(layout)
+    path.write_text(json.dumps(state, indent=1))
+    path.chmod(0o600)
+
+
+def _close_to_others(path: Path) -> None:
+    """The checkout holds the answer key: no account but its owner's group may enter it."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o007:
+        path.chmod(mode & 0o770)
+        print(f"classroom: {path} closed to other accounts (mode {mode & 0o770:o}): it holds the answer key")
+
+
+def _as(user: str, env: Path, *command: str, cwd: Path) -> None:
+    done = subprocess.run(
+        [shutil.which("runuser") or "runuser", "-u", user, "--", str(env / "bin" / "python"), *command],
+        cwd=cwd,
+        env={"PATH": f"{env / 'bin'}:/usr/bin:/bin", "HOME": str(cwd)},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} as {user} failed:\n{done.stderr[-3000:]}")
+
+
+def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
+    course_id = args.course_id or Course.open(REPO).course_id
+    layout = config.Layout(args.prefix.resolve(), course_id)
+    layout.make()
+    state = _load_state(layout)
+    made = state["made"]
+    students_group, instructors_group = (
+        accounts.students_group(course_id),
+        accounts.instructors_group(course_id),
+    )
+    accounts.ensure_group(students_group, made)
+    accounts.ensure_group(instructors_group, made)
+    people = roster.read(args.roster) if args.roster else []
+    instructors = [roster.check_name(n, "--instructor") for n in args.instructor or ["instructor"]]
+    clash = {p.id for p in people} & set(instructors)
+    if clash:
+        raise roster.RosterError(f"{', '.join(sorted(clash))}: on the roster and an instructor")
+    new_passwords: dict[str, str] = {}
+    for name in instructors:
+        fresh = not accounts.exists(name)
+        accounts.ensure_user(name, layout.homes / name, instructors_group, made)
+        if fresh:
+            new_passwords[name] = roster.new_password()
+    for person in people:
+        fresh = not accounts.exists(person.id)
+        accounts.ensure_user(person.id, layout.homes / person.id, students_group, made)
+        if fresh or person.password != "" and args.reset_passwords:
+            new_passwords[person.id] = person.password
+    accounts.set_passwords(new_passwords) if new_passwords else None
+    state["students"] = sorted(set(state["students"]) | {p.id for p in people})
+    state["instructors"] = sorted(set(state["instructors"]) | set(instructors))
+    _save_state(layout, state)
+    if new_passwords:
+        _write_passwords(layout, new_passwords)
+
+    gid = int(
+        subprocess.run(["getent", "group", instructors_group], capture_output=True, text=True).stdout.split(
+            ":"
+        )[2]
+    )
+    envs = environments.ensure(args.envs.resolve(), REPO, gid)
+    course = config.course_folder(layout, REPO, state["instructors"][0], instructors_group)
+    if people:
+        listed = roster.write_for_nbgrader(people, course / "roster.csv")
+        os.chown(listed, os.stat(course).st_uid, gid)
+        _as(
+            state["instructors"][0],
+            envs.instructors,
+            "-m",
+            "nbgrader",
+            "db",
+            "student",
+            "import",
+            listed.name,
+            cwd=course,
+        )
+        print(f"classroom: {len(people)} students on the roster, in the gradebook and with accounts")
+    config.student_config(layout)
+    config.instructor_config(layout)
+    _close_to_others(REPO)
+    settings = config.HubSettings(
+        layout,
+        args.port,
+        state["students"],
+        state["instructors"],
+        envs.students,
+        envs.instructors,
+        envs.proxy,
+    )
+    (layout.hub / "jupyterhub_config.py").write_text(config.hub_config(settings))
+    return settings, state
+
+
+def _write_passwords(layout: config.Layout, passwords: dict[str, str]) -> None:
+    path = layout.hub / "passwords.csv"
+    known = dict(line.split(",", 1) for line in path.read_text().splitlines()[1:]) if path.exists() else {}
+    known.update(passwords)
+    path.write_text("id,password\n" + "".join(f"{k},{v}\n" for k, v in sorted(known.items())))
+    path.chmod(0o600)
+    print(f"classroom: passwords of new accounts in {path} (root only): hand them out")
+
+
+def remove(args: argparse.Namespace) -> int:
+    prefix = args.prefix.resolve()
+    state_files = list((prefix / "hub").glob("classroom.json"))
+    if not state_files:
+        print(f"classroom: nothing to remove at {prefix} (no hub/classroom.json)", file=sys.stderr)
+        return 1
+    state = json.loads(state_files[0].read_text())
+    for line in accounts.remove(state["made"]):
+        print(f"classroom: removed {line}")
+    subprocess.run(["rm", "-rf", str(prefix)], check=True)
+    print(f"classroom: removed {prefix} (the environments in {DEFAULT_ENVS} stay for the next term)")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m graders.classroom hub", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--roster", type=Path, help="CSV of students: id[,first_name,last_name,email,password]"
+    )
+    parser.add_argument(
+        "--instructor", action="append", help="an instructor's account (repeatable; default: instructor)"
+    )
+    parser.add_argument(
+        "--prefix", type=Path, default=DEFAULT_PREFIX, help="where the classroom lives (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--envs", type=Path, default=DEFAULT_ENVS, help="the Python environments (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="the hub's port on 127.0.0.1; it uses the next two too"
+    )
+    parser.add_argument("--course-id", help="default: the course id of this repo's nbgrader_config.py")
+    parser.add_argument(
+        "--reset-passwords", action="store_true", help="set the roster's passwords on existing accounts too"
+    )
+    parser.add_argument("--setup-only", action="store_true", help="set up, do not start the hub")
+    parser.add_argument(
+        "--remove",
+        action="store_true",
+        help="remove the classroom at --prefix: its accounts, groups and folders",
+    )
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        print(
+            "classroom: the hub classroom makes accounts and runs JupyterHub: run it as root", file=sys.stderr
+        )
+        return 2
+    if args.remove:
+        return remove(args)
+    try:
+        settings, _ = setup(args)
+    except (roster.RosterError, RuntimeError) as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 2
+    if args.setup_only:
+        return 0
+    hub = settings.layout.hub
+    print(
+        f"classroom: JupyterHub at http://127.0.0.1:{settings.port}/ (log in with a roster account)",
+        flush=True,
+    )
+    os.chdir(hub)
+    program = settings.instructor_env / "bin" / "jupyterhub"
+    os.execv(program, [str(program), "-f", str(hub / "jupyterhub_config.py")])
+    return 0

@@ -1,0 +1,116 @@
+"""The hub classroom's pieces that need no root: the roster, the environments' pins, the
+generated JupyterHub config and the students' nbgrader config (the whole classroom runs
+in test_hub.py)."""
+
+import re
+import tomllib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from helpers import REPO
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from graders.hub import config, roster
+
+
+def _roster(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_text(text)
+    return path
+
+
+def test_a_roster_gives_each_student_an_account_and_a_password(tmp_path):
+    people = roster.read(
+        _roster(tmp_path, "id,first_name,last_name,email,password\nann,Ann,Lee,a@x.org,\nbo,Bo,,,pw123456\n")
+    )
+    assert [p.id for p in people] == ["ann", "bo"]
+    assert people[1].password == "pw123456"
+    assert len(people[0].password) >= 12  # generated
+    listed = roster.write_for_nbgrader(people, tmp_path / "nb.csv").read_text()
+    assert listed.splitlines() == ["id,first_name,last_name,email", "ann,Ann,Lee,a@x.org", "bo,Bo,,"]
+    assert "pw123456" not in listed
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("name,email\nann,a@x.org\n", "must name the columns, `id` among them"),
+        ("id\nann\nbo\nann\n", "line 4: 'ann' is already on line 2"),
+        ("id\nAnn Lee\n", "line 2: 'Ann Lee' cannot be an account name"),
+        ("id\n../root\n", "cannot be an account name"),
+        ("id\n", "no students"),
+    ],
+)
+def test_a_bad_roster_is_refused_with_where_and_why(tmp_path, text, says):
+    with pytest.raises(roster.RosterError, match=re.escape(says)):
+        roster.read(_roster(tmp_path, text))
+
+
+def _pins(pyproject: Path) -> dict[str, str]:
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    return dict(d.split("==") for d in deps)
+
+
+def test_the_students_environment_has_the_courses_pins_and_no_grading_code():
+    student, course = _pins(REPO / "student_env" / "pyproject.toml"), _pins(REPO / "pyproject.toml")
+    shared = set(student) & set(course)
+    assert {"nbgrader", "jupyterlab", "numpy", "matplotlib", "torch"} <= shared
+    assert {name: student[name] for name in shared} == {name: course[name] for name in shared}
+    assert not (REPO / "student_env" / "graders").exists()
+    assert tomllib.loads((REPO / "student_env" / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ] == ["cvexam_student"]
+
+
+def _settings(tmp_path: Path) -> config.HubSettings:
+    layout = config.Layout(tmp_path / "srv", "c101")
+    return config.HubSettings(
+        layout,
+        18000,
+        ["ann", "bo"],
+        ["prof"],
+        Path("/envs/students"),
+        Path("/envs/instructors"),
+        Path("/p/chp"),
+    )
+
+
+def test_the_hub_config_runs_each_role_from_its_own_environment(tmp_path):
+    settings = _settings(tmp_path)
+    path = tmp_path / "jupyterhub_config.py"
+    path.write_text(config.hub_config(settings))
+    loaded = PyFileConfigLoader(path.name, path=str(tmp_path)).load_config()
+    assert loaded.JupyterHub.authenticator_class == "pam"
+    assert loaded.Authenticator.allowed_users == {"ann", "bo", "prof"}
+    assert loaded.Authenticator.admin_users == {"prof"}
+    assert loaded.JupyterHub.load_groups == {
+        "nbgrader-c101": {"users": ["ann", "bo"]},
+        "formgrade-c101": {"users": ["prof"]},
+    }
+    hook = loaded.Spawner.pre_spawn_hook
+    spawned = {}
+    for name in ("ann", "prof"):
+        spawner = SimpleNamespace(user=SimpleNamespace(name=name), notebook_dir="")
+        hook(spawner)
+        spawned[name] = spawner
+    assert spawned["ann"].cmd == ["/envs/students/bin/jupyterhub-singleuser"]
+    assert spawned["ann"].environment["PATH"].startswith("/envs/students/bin:")
+    assert spawned["ann"].environment["JUPYTER_CONFIG_PATH"] == str(settings.layout.role_config("student"))
+    assert spawned["ann"].notebook_dir == ""  # the student's home
+    assert spawned["prof"].cmd[-1] == "/envs/instructors/bin/jupyterhub-singleuser"
+    assert str(settings.layout.course) in spawned["prof"].cmd  # nbgrader reads the course's config
+    assert spawned["prof"].notebook_dir == str(settings.layout.course)
+
+
+def test_students_submit_privately_and_see_only_the_assignment_list(tmp_path):
+    layout = config.Layout(tmp_path / "srv", "c101")
+    folder = config.student_config(layout)
+    loaded: Config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
+    assert loaded.ExchangeFactory.submit == "cvexam_student.exchange.PrivateSubmit"
+    assert loaded.Exchange.root == str(layout.exchange)
+    assert loaded.CourseDirectory.course_id == "c101"
+    page = (folder / "labconfig" / "page_config.json").read_text()
+    assert '"@jupyter/nbgrader:formgrader": true' in page
+    assert (folder / "nbgrader_config.py").stat().st_mode & 0o777 == 0o644
