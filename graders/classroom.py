@@ -85,6 +85,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--student", default="student1", help="the student's id (role student)")
     parser.add_argument("--port", type=int, default=8888)
     parser.add_argument("--token", default="")
+    parser.add_argument(
+        "--practice-url",
+        default="http://127.0.0.1:8790",
+        help="the practice checks (python -m graders practice-service) (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     root = args.course.resolve()
     exchange(root)
@@ -96,6 +101,9 @@ def main(argv: list[str]) -> int:
     workdir = root if args.role == "instructor" else student_workspace(root, args.student)
     user = "instructor" if args.role == "instructor" else args.student
     env = lab_environment(root, args.role, workdir)
+    if args.role == "student":  # the practice client's student id and service (cvexam_student.practice)
+        env["CVEXAM_STUDENT"] = args.student
+        env["CVEXAM_PRACTICE_URL"] = args.practice_url
     print(f"JupyterLab as {args.role} ({user}) in {workdir}: http://127.0.0.1:{args.port}/lab", flush=True)
     os.chdir(workdir)
     os.execve(sys.executable, lab_command(args.port, args.token), env)

@@ -18,6 +18,9 @@ if ! command -v bwrap >/dev/null 2>&1; then
         echo "setup: WARNING: bubblewrap is not installed; grading will run UNSANDBOXED" >&2
     fi
 fi
+# The student side of practice (its client), for the one-machine classroom's kernels and the
+# sandbox (a copy: the sandbox sees the Python environment, not this checkout).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./student_env 2> >(grep -v "is ignored" >&2)
 .venv/bin/jupyter kernelspec install --sys-prefix --name cvexam-sandbox graders/sandbox/kernels/cvexam-sandbox >/dev/null 2>&1
 # The one-machine classroom: the exchange and a Jupyter config per role.
 .venv/bin/python -m graders.classroom setup

@@ -1,16 +1,57 @@
 """Driving JupyterLab in headless Chromium the way a person does, for the browser tests
 (the one-machine classroom and the hub)."""
 
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
-from helpers import SOURCE
+from helpers import SOURCE, env
 
 from graders.instructor.course import read
 
 PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in front
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """A JupyterLab server for one role of the one-machine classroom, started with the
+    project's own command (`extra`: more of its options)."""
+
+    token = "cvexam-test-token"
+
+    def __init__(self, course: Path, role: str, log: Path, student: str, extra: tuple[str, ...] = ()) -> None:
+        self.port = free_port()
+        command = [sys.executable, "-m", "graders.classroom", role, "--course", str(course)]
+        command += ["--student", student, "--port", str(self.port), "--token", self.token, *extra]
+        self.log = open(log, "w")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError(f"JupyterLab ({role}) did not start: see {log}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
 
 
 def wait_ready(page) -> None:

@@ -8,11 +8,9 @@ hand-graded proof in the formgrader, and the mark reaches the gradebook and the
 export. Screenshots go to test-artifacts/browser/."""
 
 import json
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -21,6 +19,7 @@ from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, env, nbgrader, n
 from lab_driver import (
     PART1,
     PART2,
+    Lab,
     answer_the_rest,
     assignment_list,
     close_dialog_and_save,
@@ -45,7 +44,6 @@ pytestmark = [
 
 SHOTS = REPO / "test-artifacts" / "browser"
 STUDENT = "alice"
-TOKEN = "cvexam-test-token"
 PROOF_MARK = 1.5
 ANSWER = (
     "def linear_forward(x, W, b):\n"
@@ -55,42 +53,8 @@ ANSWER = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Lab:
-    """A JupyterLab server for one role, started with the project's own command."""
-
-    def __init__(self, course: Path, role: str, log: Path) -> None:
-        self.port = _free_port()
-        command = [sys.executable, "-m", "graders.classroom", role, "--course", str(course)]
-        command += ["--student", STUDENT, "--port", str(self.port), "--token", TOKEN]
-        self.log = open(log, "w")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env())
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/status?token={TOKEN}", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError(f"JupyterLab ({role}) did not start: see {log}")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
-
-
 def _ready(page, lab: Lab, path: str = "") -> None:
-    page.goto(f"{lab.url}/lab/workspaces/test-{time.monotonic_ns()}{path}?token={TOKEN}")
+    page.goto(f"{lab.url}/lab/workspaces/test-{time.monotonic_ns()}{path}?token={lab.token}")
     wait_ready(page)
 
 
@@ -99,7 +63,7 @@ def loop(tmp_path_factory):
     SHOTS.mkdir(parents=True, exist_ok=True)
     course = new_course(tmp_path_factory.mktemp("classroom"))
     nbgrader(course, "release_assignment", ASSIGNMENT, "--force")
-    student_lab = Lab(course, "student", SHOTS / "student-lab.log")
+    student_lab = Lab(course, "student", SHOTS / "student-lab.log", STUDENT)
     instructor_lab = None
     seen: dict = {}
     try:
@@ -110,7 +74,7 @@ def loop(tmp_path_factory):
             _student_fetches_solves_validates_submits(page, course, seen)
             _instructor_collects_grades_releases(course)
             _student_fetches_feedback(page, student_lab, course, seen)
-            instructor_lab = Lab(course, "instructor", SHOTS / "instructor-lab.log")
+            instructor_lab = Lab(course, "instructor", SHOTS / "instructor-lab.log", STUDENT)
             _instructor_marks_the_proof(page, instructor_lab, course, seen)
             browser.close()
     finally:
@@ -162,7 +126,7 @@ def _student_fetches_feedback(page, lab: Lab, course: Path, seen: dict) -> None:
         time.sleep(0.5)
     html = next(feedback_root.rglob(f"{PART1}.html"))
     relative = html.relative_to(course / "students" / STUDENT)
-    page.goto(f"{lab.url}/files/{relative}?token={TOKEN}")
+    page.goto(f"{lab.url}/files/{relative}?token={lab.token}")
     page.wait_for_selector(".cvexam-verdict")
     seen["feedback"] = page.locator("body").inner_text()
     page.locator(".cvexam-verdict").first.scroll_into_view_if_needed()

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,6 +40,8 @@ from lab_driver import (
     wait_ready,
 )
 
+from graders.practice import variants
+
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,
@@ -49,6 +52,7 @@ pytestmark = [
 
 PREFIX = Path(f"/srv/cvexam-test-{os.getpid()}")
 COURSE_ID = "cvt-exam"
+PRACTICE_ASSIGNMENT = "cv_practice"
 COURSE = PREFIX / "courses" / COURSE_ID
 INSTRUCTOR = "cvtinstr"
 STUDENTS = {"cvtalice": "alice-pw-3141", "cvtbob": "bob-pw-2718"}
@@ -57,6 +61,16 @@ ANSWERS = {
     "cvtbob": "def linear_forward(x, W, b):\n    return x @ W.T\n",  # the bias forgotten
 }
 SHOTS = REPO / "test-artifacts" / "hub"
+PRACTICE = """\
+import json
+from cvexam_student.practice import Practice
+
+practice = Practice(student="cvtbob")  # claims to be the other student
+practice.check()
+mine = {"student": practice.student, "LINEAR_IN": int(practice.givens["LINEAR_IN"]),
+        "checked": sorted(v["grade_id"] for v in practice.verdicts)}
+print("PRACTICE " + json.dumps(mine))
+"""
 PROBE = """\
 import json, os
 tried = {}
@@ -78,11 +92,11 @@ print("ISOLATION " + json.dumps(tried))
 
 
 def _free_ports() -> int:
-    """A port whose next two are free too (the hub's API and the proxy's)."""
+    """A port whose next three are free too (the hub's API, the proxy's, the practice checks)."""
     for _ in range(200):
         port = random.randint(20_000, 40_000)
         try:
-            for p in range(port, port + 3):
+            for p in range(port, port + 4):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", p))
             return port
@@ -103,7 +117,7 @@ def _login(browser, url: str, user: str, password: str):
     return page
 
 
-def _formgrader(page, user: str, action: str) -> dict:
+def _formgrader(page, user: str, action: str, assignment: str = ASSIGNMENT) -> dict:
     """What a formgrader button does: POST its API with the page's own session."""
     status, text = page.evaluate(
         """async (url) => {
@@ -112,7 +126,7 @@ def _formgrader(page, user: str, action: str) -> dict:
             const r = await fetch(url, {method: 'POST', headers: {'X-XSRFToken': xsrf}});
             return [r.status, await r.text()];
         }""",
-        f"/user/{user}/formgrader/api/assignment/{ASSIGNMENT}/{action}",
+        f"/user/{user}/formgrader/api/assignment/{assignment}/{action}",
     )
     assert status == 200, (action, status, text[:2000])
     reply = json.loads(text)
@@ -132,18 +146,24 @@ def _home(user: str) -> Path:
 
 def _probe(page, user: str, paths: dict[str, str], name: str) -> dict:
     """Run PROBE in the student's own kernel (a scratch notebook in their home)."""
+    return _run_in_kernel(page, user, f"PATHS = {json.dumps(json.dumps(paths))}\n" + PROBE, name, "ISOLATION")
+
+
+def _run_in_kernel(page, user: str, code: str, name: str, mark: str, folder: str = "") -> dict:
+    """Run `code` in the student's own kernel (a scratch notebook in their home, or in
+    `folder` there) and read back the JSON it prints after `mark`."""
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(f"PATHS = {json.dumps(json.dumps(paths))}\n" + PROBE)]
-    path = _home(user) / f"{name}.ipynb"
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    path = _home(user) / folder / f"{name}.ipynb"
     nbformat.write(nb, path)
     _as_owner(path, user)
-    open_notebook(page, path.name)
+    open_notebook(page, str(path.relative_to(_home(user))))
     run_all(page)
-    out = page.wait_for_selector(f"{NOTEBOOK} .jp-OutputArea-output:has-text('ISOLATION')", timeout=120_000)
+    out = page.wait_for_selector(f"{NOTEBOOK} .jp-OutputArea-output:has-text('{mark}')", timeout=120_000)
     page.screenshot(path=SHOTS / f"{user}-{name}.png")
     text = out.inner_text()
-    return json.loads(text[text.index("ISOLATION") + len("ISOLATION") :].strip().splitlines()[0])
+    return json.loads(text[text.index(mark) + len(mark) :].strip().splitlines()[0])
 
 
 def _student_solves_and_submits(page, user: str, seen: dict) -> None:
@@ -269,6 +289,26 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
         ]
         _formgrader(teacher, INSTRUCTOR, "release_feedback")
 
+        _formgrader(teacher, INSTRUCTOR, "assign", PRACTICE_ASSIGNMENT)
+        _formgrader(teacher, INSTRUCTOR, "release", PRACTICE_ASSIGNMENT)
+        pages["cvtalice"].goto(f"{url}/user/cvtalice/lab")  # a fresh Assignment List
+        wait_ready(pages["cvtalice"])
+        fetch(pages["cvtalice"], PRACTICE_ASSIGNMENT)
+        seen["practice"] = _run_in_kernel(
+            pages["cvtalice"], "cvtalice", PRACTICE, "practice-probe", "PRACTICE", PRACTICE_ASSIGNMENT
+        )
+        log = (COURSE / "results" / "practice_log.jsonl").read_text().splitlines()
+        seen["practice log"] = [json.loads(line) for line in log]
+        service_url = f"{url.rsplit(':', 1)[0]}:{int(url.rsplit(':', 1)[1]) + 3}"
+        anonymous = urllib.request.Request(
+            f"{service_url}/variant", json.dumps({"student": "cvtbob"}).encode()
+        )
+        try:
+            urllib.request.urlopen(anonymous, timeout=10)
+            seen["practice without a token"] = 200
+        except urllib.error.HTTPError as error:
+            seen["practice without a token"] = error.code
+
         for user, page in pages.items():
             seen[f"{user} feedback"] = _feedback(page, url, user)
         page = pages["cvtalice"]
@@ -339,3 +379,12 @@ def test_the_classroom_is_removed_with_its_accounts(classroom):
         with pytest.raises(KeyError):
             pwd.getpwnam(user)
     assert not PREFIX.exists()
+
+
+def test_practice_checks_run_as_a_hub_service_that_knows_the_student_by_their_token(classroom):
+    mine = classroom["practice"]
+    assert mine["student"] == "cvtalice"  # not the "cvtbob" the kernel claimed
+    assert mine["LINEAR_IN"] == variants.shown("cvtalice", 0)["LINEAR_IN"]
+    assert mine["checked"] == sorted(p.grade_id for p in variants.parts())
+    assert [line["student"] for line in classroom["practice log"]] == ["cvtalice"]
+    assert classroom["practice without a token"] == 401

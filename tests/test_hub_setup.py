@@ -114,3 +114,17 @@ def test_students_submit_privately_and_see_only_the_assignment_list(tmp_path):
     page = (folder / "labconfig" / "page_config.json").read_text()
     assert '"@jupyter/nbgrader:formgrader": true' in page
     assert (folder / "nbgrader_config.py").stat().st_mode & 0o777 == 0o644
+
+
+def test_the_hub_runs_the_practice_checks_as_its_service_and_students_are_pointed_at_it(tmp_path):
+    settings = _settings(tmp_path)
+    path = tmp_path / "jupyterhub_config.py"
+    path.write_text(config.hub_config(settings))
+    loaded = PyFileConfigLoader(path.name, path=str(tmp_path)).load_config()
+    (service,) = loaded.JupyterHub.services
+    assert service["url"] == "http://127.0.0.1:18003"
+    assert service["command"][0] == "/envs/instructors/bin/python"
+    assert "practice-service" in service["command"] and "--hub" in service["command"]
+    spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), notebook_dir="")
+    loaded.Spawner.pre_spawn_hook(spawner)
+    assert spawner.environment["CVEXAM_PRACTICE_URL"] == service["url"]

@@ -303,17 +303,35 @@ class Verdict:
         )
 
 
+Givens = dict[str, Any]  # a question's numbers, by the names the student's notebook uses
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a question's numbers vary: the exam's own, and a draw of new ones (practice).
+    A question with a Variant builds its items from givens: `build(rng, givens)`."""
+
+    exam: Givens
+    draw: Callable[[np.random.Generator], Givens]
+
+
 @dataclass
 class Part:
     """An exam part graded by one autograder test cell (`grade_id`)."""
 
     grade_id: str
     title: str
-    build: Callable[[np.random.Generator], list[Item]]
+    build: Callable[..., list[Item]]
     notebook: str = ""  # set from the question's NOTEBOOK when the question is discovered
+    variant: Variant | None = None  # set from the question's VARIANT, if its numbers vary
+    question: str = ""  # the question module's name, set when it is discovered
+    practice: bool = True  # asked in practice too (where its numbers vary)
 
-    def items(self, rng: np.random.Generator) -> list[Item]:
-        return self.build(rng)
+    def items(self, rng: np.random.Generator, givens: Givens | None = None) -> list[Item]:
+        """The items on the exam's numbers, or on `givens` (a variant's) where the part varies."""
+        if self.variant is None:
+            return self.build(rng)
+        return self.build(rng, self.variant.exam if givens is None else givens)
 
     @property
     def points(self) -> float:

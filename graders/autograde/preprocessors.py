@@ -5,6 +5,7 @@ after it in `Autograde.autograde_preprocessors`; `PrepareFeedback` after `GetGra
 and `WriteFeedbackNotebook` last in `GenerateFeedback.preprocessors`.
 """
 
+import json
 import secrets
 import zlib
 from pathlib import Path
@@ -16,11 +17,14 @@ from nbformat.v4 import new_code_cell
 from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Float, Integer
+from traitlets import Bool, Float, Integer, List, Unicode
 
 from graders.autograde import harness, verdicts, wire
 from graders.autograde.feedback_html import LABELS
 from graders.autograde.record import METADATA_KEY
+from graders.practice import variants
+from graders.practice.state import ASSIGNMENT as PRACTICE
+from graders.practice.state import GIVENS_ENV, read_retry
 from graders.questions import REGISTRY, labels
 
 STATE = "cvexam"
@@ -50,6 +54,22 @@ def _harness_cell(nonce: str) -> NotebookNode:
     return cell
 
 
+def _givens_cell(student: str, retry: int) -> NotebookNode:
+    """Practice: the student's numbers, regenerated from their id and retry counter, for the
+    notebook's own code (its Practice() reads them here: the kernel has no service to ask)."""
+    givens = json.dumps(variants.shown(student, retry))
+    source = (
+        "import json as _json, os as _os, numpy as _np\n"
+        f"_os.environ[{GIVENS_ENV!r}] = {givens!r}\n"
+        f"globals().update({{k: _np.array(v) if isinstance(v, list) else v "
+        f"for k, v in _json.loads(_os.environ[{GIVENS_ENV!r}]).items()}})\n"
+        "del _json, _os, _np\n"
+    )
+    cell = new_code_cell(source)
+    cell.metadata[STATE] = HARNESS_MARK
+    return cell
+
+
 class InjectProbes(NbGraderPreprocessor):
     """Before Execute: put the reporting harness first, and turn test cells into probe calls."""
 
@@ -60,21 +80,36 @@ class InjectProbes(NbGraderPreprocessor):
         5.0, help="Seconds one call of a student's function may take before it counts as timed out."
     ).tag(config=True)
 
+    practice_assignments = List(
+        Unicode(),
+        [PRACTICE],
+        help="Assignments graded on each student's own variant: the one their nbgrader student id "
+        "and their retry counter (practice_variant.json) fix, never the file's student or seed.",
+    ).tag(config=True)
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         student = str(resources.get("nbgrader", {}).get("student", ""))
         state = {"nonce": secrets.token_hex(16), "parts": {}, "sources": {}}
+        retry = None
+        if resources.get("nbgrader", {}).get("assignment") in self.practice_assignments:
+            retry, _ = read_retry(Path(resources.get("metadata", {}).get("path") or "."))
         for cell in nb.cells:
             part_id = _graded_part_id(cell)
             if part_id is None:
                 continue
             part = REGISTRY[part_id]
-            rng = np.random.default_rng([self.seed, zlib.crc32(f"{student}/{part_id}".encode())])
-            items = part.items(rng)
+            if retry is not None and part.variant is not None:
+                items = variants.items(part, student, retry)
+            else:
+                rng = np.random.default_rng([self.seed, zlib.crc32(f"{student}/{part_id}".encode())])
+                items = part.items(rng)
             probes = part.probes(items)
             state["parts"][part_id] = (items, probes)
             state["sources"][part_id] = cell.source
             cell.source = wire.probe_call(part_id, probes, self.call_budget)
         nb.cells.insert(0, _harness_cell(state["nonce"]))
+        if retry is not None:
+            nb.cells.insert(1, _givens_cell(student, retry))
         resources[STATE] = state
         return nb, resources
 

@@ -67,12 +67,19 @@ def course_folder(layout: Layout, repo: Path, owner: str, group: str) -> Path:
             f"c.CourseDirectory.course_id = {layout.course_id!r}\n"
         )
         (course / "nbgrader_config.py").write_text(config)
+    practice_log(layout).parent.mkdir(exist_ok=True)
+    practice_log(layout).touch()
     shutil.chown(course, owner, group)
     for parent, folders, files in os.walk(course):
         for name in folders + files:
             shutil.chown(os.path.join(parent, name), owner, group)
     course.chmod(COURSE_MODE)
     return course
+
+
+def practice_log(layout: Layout) -> Path:
+    """The practice service's log of checks, in the course folder, the instructors' to read."""
+    return layout.course / "results" / "practice_log.jsonl"
 
 
 def student_config(layout: Layout) -> Path:
@@ -133,6 +140,19 @@ def hub_config(s: HubSettings) -> str:
         "instructor": role(s.instructor_env, layout.role_config("instructor"), str(layout.course)),
         "student": role(s.student_env, layout.role_config("student"), None),
     }
+    practice_url = f"http://127.0.0.1:{s.port + 3}"
+    roles["student"]["environment"]["CVEXAM_PRACTICE_URL"] = practice_url
+    practice = {
+        "name": "cvexam-practice",
+        "url": practice_url,
+        "command": [
+            str(s.instructor_env / "bin" / "python"),
+            *("-m", "graders", "--course", str(layout.course), "practice-service", "--hub"),
+            *("--port", str(s.port + 3), "--log", str(practice_log(layout))),
+        ],
+        "cwd": str(layout.course),
+        "environment": {"PATH": f"{s.instructor_env / 'bin'}:/usr/bin:/bin"},
+    }
     return f'''"""Written by `python -m graders.classroom hub`; rewritten on every start."""
 
 c = get_config()  # noqa: F821
@@ -175,4 +195,8 @@ def by_role(spawner):
 
 
 c.Spawner.pre_spawn_hook = by_role
+
+# The practice checks (python -m graders practice-service), run by the hub: the students'
+# kernels reach it on loopback and are known by their server's hub token.
+c.JupyterHub.services = [{practice!r}]
 '''

@@ -23,6 +23,7 @@ from graders.instructor import authoring, class_report, demo_class, exports, lms
 from graders.instructor.cluster import grade_on_cluster
 from graders.instructor.course import Course, CourseError
 from graders.instructor.grading import Speed, grade, students_in
+from graders.practice import notebook, service
 
 
 def _generate(course: Course, assignment: str) -> None:
@@ -209,7 +210,26 @@ def main(argv: list[str] | None = None) -> int:
     points_p = sub.add_parser("points", help="check the test cells' points against the questions")
     points_p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
     points_p.add_argument("--write", action="store_true", help="rewrite the points from the questions")
+    service_p = sub.add_parser("practice-service", help="serve the practice assignment's instant checks")
+    service_p.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)"
+    )
+    service_p.add_argument("--port", type=int, default=8790, help="the port (default: %(default)s)")
+    service_p.add_argument(
+        "--log", type=Path, default=Path("results/practice_log.jsonl"), help="one line per check"
+    )
+    service_p.add_argument(
+        "--hub", action="store_true", help="run as a JupyterHub service: students known by their hub token"
+    )
+    sub.add_parser("practice-notebook", help="write source/cv_practice/ from the exam and the questions")
     args = parser.parse_args(argv)
+    if args.command == "practice-notebook":
+        print(f"wrote {notebook.write(args.course.resolve())}")
+        return 0
+    if args.command == "practice-service":
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        service.serve(args.host, args.port, args.log, args.hub)
+        return 0
     # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
     warnings.filterwarnings("ignore", category=SAWarning)
     try:

@@ -17,6 +17,8 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from graders.practice.state import ASSIGNMENT as PRACTICE
+
 
 def read(path: Path) -> NotebookNode:
     """A notebook file, as nbformat version 4."""
@@ -106,7 +108,8 @@ class Course:
         return sorted(p.name for p in self.folder("source").iterdir() if p.is_dir())
 
     def default_assignment(self) -> str:
-        found = self.assignments()
+        """The course's one assignment (the practice assignment beside it does not count)."""
+        found = [a for a in self.assignments() if a != PRACTICE] or self.assignments()
         if len(found) != 1:
             raise CourseError(f"name the assignment: the course has {found or 'none'}")
         return found[0]

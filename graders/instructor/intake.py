@@ -15,12 +15,15 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from graders.practice.state import STATE_FILE
+
 MAX_FILE_BYTES = 500_000_000
 MAX_SOURCE_BYTES = 10_000_000
 SCHEMA_VERSION = 3
 MAX_EXCHANGE_FILE_BYTES = 10_000
 # Written by nbgrader's exchange on submit; release_feedback needs them beside the notebooks.
-EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+# nbgrader's files of a submission, and practice's retry counter: staged, not graded.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt", STATE_FILE)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from graders.autograde.record import METADATA_KEY, VerdictRecord
 from graders.instructor.course import Course, read
+from graders.practice.state import STATE_FILE, read_retry
 
 UNANSWERED = re.compile(r"NotImplementedError|is not defined|gave None")
 ORDINAL = re.compile(r"^\d+[a-z]*(?: (?:i|ii|iii|iv|v|vi))?(?= |$)")
@@ -91,6 +92,7 @@ class SubmissionResult:
     late_penalty: float = 0.0
     graded: bool = True
     seconds: float = 0.0
+    variants_tried: int | None = None  # practice: how many variants the student asked for
 
     @property
     def score(self) -> float:
@@ -206,6 +208,11 @@ def collect(
                     )
                 )
     result.parts.sort(key=lambda p: order.get(f"{p.notebook}/{p.grade_id}", len(order)))
+    folder = course.folder("autograded") / student / assignment
+    if (folder / STATE_FILE).exists():
+        retry, problem = read_retry(folder)
+        result.variants_tried = retry + 1
+        result.problems += [problem] if problem else []
     return result
 
 

@@ -4,7 +4,8 @@ A question module holds everything about one exam question: its givens (the
 exam's numbers), its torch reference, its probes, items and points, its
 catalogued mistakes (`required=True` for those the exam's key asks to name), the
 notebook its cells live in (`NOTEBOOK`), its `PARTS`, one per autograder test
-cell, and the labels of its cells graded by hand (`HAND_GRADED`, if any).
+cell, the labels of its cells graded by hand (`HAND_GRADED`, if any), and how its
+numbers vary for practice (`VARIANT`, if they do: the exam's givens and a draw).
 `python -m graders new-question ID` writes a new one.
 """
 
@@ -32,6 +33,8 @@ def _registry() -> dict[str, Part]:
             if part.grade_id in registry:
                 raise ValueError(f"grade_id {part.grade_id!r} is claimed by two questions")
             part.notebook = module.NOTEBOOK
+            part.variant = getattr(module, "VARIANT", None)
+            part.question = module.__name__.rsplit(".", 1)[-1]
             registry[part.grade_id] = part
     return registry
 

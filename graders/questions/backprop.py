@@ -3,7 +3,7 @@
 import numpy as np
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part2_extra_exercises"
@@ -46,6 +46,23 @@ def backprop_step(
     return loss(forward(A, X), T), grad, A_new, loss(forward(A_new, X), T)
 
 
+def _draw(rng: np.random.Generator) -> Givens:
+    """Another instance of the same size, in whole numbers, and another learning rate; never
+    one where the gradient vanishes (there the step, and its mistakes, change nothing)."""
+    while True:
+        givens = {
+            "A": rng.integers(-3, 4, size=(1, 2)).astype(float),
+            "X": rng.integers(-4, 5, size=(2, 3)).astype(float),
+            "T": rng.integers(-5, 16, size=(1, 3)).astype(float),
+            "LEARNING_RATE": float(rng.choice([0.1, 0.2, 0.5, 1.0])),
+        }
+        if np.abs(grad_A(givens["A"], givens["X"], givens["T"])).max() > 0.5:
+            return givens
+
+
+VARIANT = Variant(exam={"A": A, "X": X, "T": T, "LEARNING_RATE": LEARNING_RATE}, draw=_draw)
+
+
 SUMMED_GRADIENT = Mistake(
     "summed gradient without / batch size",
     "The loss is a sum over the minibatch, but the update uses the gradient averaged "
@@ -59,12 +76,27 @@ SIGN_FLIPPED = Mistake(
     "def sgd_step(A, grad, lr, batch_size):\n    return A + lr * grad / batch_size\n",
     required=True,
 )
-NUMBERS_WITH_SUMMED_GRADIENT = Mistake(
-    "A_NEW = [[5, -2]] and loss 120.5 (summed gradient)",
-    SUMMED_GRADIENT.hint,
-    "A_NEW = np.array([[5.0, -2.0]])\nLOSS_AFTER = 120.5\n",
-    required=True,
-)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def numbers_with_summed_gradient(givens: Givens) -> Mistake:
+    """The numbers of 2e i when the step forgets to divide by the batch size."""
+    a, x, t, lr = givens["A"], givens["X"], givens["T"], givens["LEARNING_RATE"]
+    a_new = sgd_step(a, grad_A(a, x, t), lr, 1)
+    after = loss(forward(a_new, x), t)
+    shown = "[[" + ", ".join(_number(v) for v in a_new.ravel()) + "]]"
+    return Mistake(
+        f"A_NEW = {shown} and loss {_number(after)} (summed gradient)",
+        SUMMED_GRADIENT.hint,
+        f"A_NEW = np.array({a_new.tolist()!r})\nLOSS_AFTER = {after!r}\n",
+        required=True,
+    )
+
+
+NUMBERS_WITH_SUMMED_GRADIENT = numbers_with_summed_gradient(VARIANT.exam)
 
 OPTIONS = {
     "a": "The learning rate is too high: the step overshoots the minimum.",
@@ -102,8 +134,8 @@ def _batch(rng: np.random.Generator, m: int, d: int, n: int) -> tuple[np.ndarray
     return rng.normal(size=(m, d)), rng.normal(size=(d, n)), rng.normal(size=(m, n))
 
 
-def _function_items(rng: np.random.Generator) -> list[Item]:
-    cases = [(A, X, T, "the exam's A, X, T")]
+def _function_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    cases = [(givens["A"], givens["X"], givens["T"], "the given A, X, T")]
     cases += [
         (*_batch(rng, m, d, n), f"random A ({m}, {d}), X ({d}, {n})") for m, d, n in [(1, 2, 5), (2, 3, 4)]
     ]
@@ -113,9 +145,13 @@ def _function_items(rng: np.random.Generator) -> list[Item]:
         for i, (A, X, T, note) in enumerate(cases)
     ]
     grd = [Probe(f"grad{i}", "grad_A", (A, X, T), note) for i, (A, X, T, note) in enumerate(cases)]
+    rates = [givens["LEARNING_RATE"], 0.1, 0.5]
+    grads = [grad_A(A, X, T) for A, X, T, _ in cases]
+    if givens is not VARIANT.exam:  # in practice, no probe's input is another part's answer
+        grads[0] = np.round(rng.normal(size=grads[0].shape) * 10, 1)
     step = [
-        Probe(f"step{i}", "sgd_step", (A, grad_A(A, X, T), lr, X.shape[1]), f"{note}, lr = {lr}")
-        for i, ((A, X, T, note), lr) in enumerate(zip(cases, [LEARNING_RATE, 0.1, 0.5], strict=True))
+        Probe(f"step{i}", "sgd_step", (A, grad, lr, X.shape[1]), f"{note}, lr = {lr}")
+        for i, ((A, X, T, note), grad, lr) in enumerate(zip(cases, grads, rates, strict=True))
     ]
     return [
         Item("forward", 0.5, fwd, forward),
@@ -125,16 +161,18 @@ def _function_items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-def _number_items(rng: np.random.Generator) -> list[Item]:
-    before, grad, a_new, after = backprop_step(A, X, T, LEARNING_RATE)
-    answers = {"LOSS_BEFORE": before, "GRAD_A": grad, "A_NEW": a_new, "LOSS_AFTER": after}
+def _number_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    steps = backprop_step(givens["A"], givens["X"], givens["T"], givens["LEARNING_RATE"])
+    answers = dict(zip(["LOSS_BEFORE", "GRAD_A", "A_NEW", "LOSS_AFTER"], steps, strict=True))
+    mistakes = [numbers_with_summed_gradient(givens)]
     return [
-        Item(name, 0.5, [Probe(name, name)], value, [NUMBERS_WITH_SUMMED_GRADIENT], atol=1.5e-3, rtol=0)
+        Item(name, 0.5, [Probe(name, name)], value, mistakes, atol=1.5e-3, rtol=0)
         for name, value in answers.items()
     ]
 
 
-def _why_items(rng: np.random.Generator) -> list[Item]:
+def _why_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    """Asked of the exam's numbers only (with them the loss goes up); practice leaves it out."""
     before, _, _, after = backprop_step(A, X, T, LEARNING_RATE)
     return [
         Item("LOSS_DECREASED", 0.5, [Probe("LOSS_DECREASED", "LOSS_DECREASED")], after < before),
@@ -145,5 +183,14 @@ def _why_items(rng: np.random.Generator) -> list[Item]:
 PARTS = [
     Part("test_backprop_functions", "2e forward, loss, grad_A, sgd_step", _function_items),
     Part("test_backprop_numbers", "2e i LOSS_BEFORE, GRAD_A, A_NEW, LOSS_AFTER", _number_items),
-    Part("test_loss_decreased", "2e ii LOSS_DECREASED and WHY_NOT", _why_items),
+    Part("test_loss_decreased", "2e ii LOSS_DECREASED and WHY_NOT", _why_items, practice=False),
 ]
+
+# The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
+PRACTICE_TASK = (
+    "## 2e) One backpropagation step\n\nA 1-layer linear network $Y = A X$ with the loss "
+    "$L = \\frac12 \\sum_j (y_j - t_j)^2$ summed over the minibatch (the columns of `X`; targets `T`). "
+    "Implement `forward`, `loss`, `grad_A` and `sgd_step` (the step averages the gradient over the "
+    "batch), then compute `LOSS_BEFORE`, `GRAD_A`, `A_NEW` (one step with `LEARNING_RATE`) and "
+    "`LOSS_AFTER` for your `A`, `X`, `T`."
+)

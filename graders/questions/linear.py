@@ -5,13 +5,23 @@ import torch.nn.functional as F
 from torch import nn
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part1_exam_questions"
 
-# Givens: a linear layer from R^3 to R^10.
+# Givens: a linear layer from R^3 to R^10; for practice, other sizes.
 LINEAR_IN, LINEAR_OUT = 3, 10
+
+
+def _draw(rng: np.random.Generator) -> Givens:
+    """Other sizes, never square (W and its transpose must differ, as in the exam)."""
+    d_in = int(rng.integers(2, 9))
+    d_out = int(rng.integers(2, 16))
+    return {"LINEAR_IN": d_in, "LINEAR_OUT": d_out + (d_out >= d_in)}
+
+
+VARIANT = Variant(exam={"LINEAR_IN": LINEAR_IN, "LINEAR_OUT": LINEAR_OUT}, draw=_draw)
 
 Shape = tuple[int, ...]
 
@@ -40,12 +50,20 @@ BIAS_DROPPED = Mistake(
     "def linear_forward(x, W, b):\n    return x @ W.T\n",
     required=True,
 )
-W_TRANSPOSED = Mistake(
-    "W_SHAPE is W transposed",
-    "With y = W x, W has one row per output and one column per input: (10, 3), not (3, 10).",
-    "W_SHAPE = (3, 10)\n",
-    required=True,
-)
+
+
+def w_transposed(givens: Givens) -> Mistake:
+    d_in, d_out = givens["LINEAR_IN"], givens["LINEAR_OUT"]
+    return Mistake(
+        "W_SHAPE is W transposed",
+        f"With y = W x, W has one row per output and one column per input: ({d_out}, {d_in}), "
+        f"not ({d_in}, {d_out}).",
+        f"W_SHAPE = ({d_in}, {d_out})\n",
+        required=True,
+    )
+
+
+W_TRANSPOSED = w_transposed(VARIANT.exam)
 
 
 RELATED = [
@@ -62,8 +80,8 @@ RELATED = [
 ]
 
 
-def _linear_probes(rng: np.random.Generator) -> tuple[list[Probe], list[Probe]]:
-    d_in, d_out = LINEAR_IN, LINEAR_OUT
+def _linear_probes(rng: np.random.Generator, givens: Givens) -> tuple[list[Probe], list[Probe]]:
+    d_in, d_out = givens["LINEAR_IN"], givens["LINEAR_OUT"]
     single, batch = [], []
     for i, (din, dout) in enumerate([(d_in, d_out), (d_in, d_out), (5, 2)]):
         W, b = rng.normal(size=(dout, din)), rng.normal(size=dout)
@@ -75,24 +93,25 @@ def _linear_probes(rng: np.random.Generator) -> tuple[list[Probe], list[Probe]]:
     return single, batch
 
 
-def _linear_items(rng: np.random.Generator) -> list[Item]:
-    single, batch = _linear_probes(rng)
+def _linear_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    single, batch = _linear_probes(rng, givens)
     mistakes = [BATCH_AS_XW, BIAS_DROPPED]
+    batch_label = f"linear_forward on a batch (N, {givens['LINEAR_IN']})"
     return [
         Item("linear_forward on one input x", 1, single, linear_forward, mistakes, related=RELATED),
-        Item("linear_forward on a batch (N, 3)", 1, batch, linear_forward, mistakes, related=RELATED),
+        Item(batch_label, 1, batch, linear_forward, mistakes, related=RELATED),
     ]
 
 
-def _shape_items(rng: np.random.Generator) -> list[Item]:
-    w_shape, b_shape = linear_param_shapes(LINEAR_IN, LINEAR_OUT)
+def _shape_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    w_shape, b_shape = linear_param_shapes(givens["LINEAR_IN"], givens["LINEAR_OUT"])
     return [
         Item(
             "W_SHAPE",
             0.5,
             [Probe("W_SHAPE", "W_SHAPE")],
             w_shape,
-            [W_TRANSPOSED],
+            [w_transposed(givens)],
             entries=("rows", "columns"),
         ),
         Item("B_SHAPE", 0.5, [Probe("B_SHAPE", "B_SHAPE")], b_shape, entries=("length",)),
@@ -103,3 +122,17 @@ PARTS = [
     Part("test_linear_forward", "1a linear_forward", _linear_items),
     Part("test_layer_shapes", "1a W_SHAPE and B_SHAPE", _shape_items),
 ]
+
+# The practice notebook's solution where the exam's writes its numbers out (graders/practice/notebook.py).
+PRACTICE_SOLUTIONS = {
+    "layer_shapes": "### BEGIN SOLUTION\nW_SHAPE = (LINEAR_OUT, LINEAR_IN)\nB_SHAPE = (LINEAR_OUT,)\n"
+    "### END SOLUTION"
+}
+
+# The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
+PRACTICE_TASK = (
+    "## 1a) A linear layer\n\nA linear layer maps an input $\\mathbf{x} \\in \\mathbb{R}^{D}$ "
+    "(`D = LINEAR_IN`) to $\\mathbf{y} = \\mathbf{W}\\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{M}$ "
+    "(`M = LINEAR_OUT`). Implement `linear_forward(x, W, b)` for one input `x` of shape `(D,)` or a "
+    "batch of shape `(N, D)`; then give the shapes of `W` and `b` for your layer as tuples."
+)

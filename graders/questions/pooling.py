@@ -4,14 +4,23 @@ import numpy as np
 import torch.nn.functional as F
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part1_exam_questions"
 
-# Givens: the 4x4 image, pooled with a 2x2 kernel, stride 2, no padding.
+# Givens: the 4x4 image, pooled with a 2x2 kernel, stride 2, no padding; for practice,
+# another image of whole numbers 0-9, 4 or 6 pixels a side.
 IMAGE = np.array([[1, 4, 3, 2], [7, 8, 1, 2], [1, 0, 7, 3], [2, 1, 5, 1]], dtype=np.float64)
 POOL_KERNEL, POOL_STRIDE = 2, 2
+
+
+def _draw(rng: np.random.Generator) -> Givens:
+    shape = tuple(int(n) for n in rng.choice([4, 6], size=2))
+    return {"IMAGE": rng.integers(0, 10, size=shape).astype(np.float64)}
+
+
+VARIANT = Variant(exam={"IMAGE": IMAGE}, draw=_draw)
 
 
 def avg_pool2d(image: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
@@ -64,12 +73,18 @@ STRIDE_IS_KERNEL = Mistake(
     "            out[i, j] = image[r:r + kernel_size, c:c + kernel_size].mean()\n"
     "    return out\n",
 )
-POOLED_AS_MAX = Mistake(
-    "POOLED is the max-pooling answer",
-    MAX_NOT_MEAN.hint,
-    "POOLED = " + repr(max_pool2d(IMAGE, POOL_KERNEL, POOL_STRIDE).tolist()),
-    required=True,
-)
+
+
+def pooled_as_max(givens: Givens) -> Mistake:
+    return Mistake(
+        "POOLED is the max-pooling answer",
+        MAX_NOT_MEAN.hint,
+        "POOLED = " + repr(max_pool2d(givens["IMAGE"], POOL_KERNEL, POOL_STRIDE).tolist()),
+        required=True,
+    )
+
+
+POOLED_AS_MAX = pooled_as_max(VARIANT.exam)
 
 
 RELATED = [
@@ -86,9 +101,10 @@ RELATED = [
 ]
 
 
-def _pool_items(rng: np.random.Generator) -> list[Item]:
-    k, s = POOL_KERNEL, POOL_STRIDE
-    exam_probe = Probe("exam", "avg_pool2d", (IMAGE, k, s), "the exam's 4x4 image, K=2, S=2")
+def _pool_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    k, s, image = POOL_KERNEL, POOL_STRIDE, givens["IMAGE"]
+    size = "x".join(str(n) for n in image.shape)
+    exam_probe = Probe("exam", "avg_pool2d", (image, k, s), f"the given {size} image, K=2, S=2")
     general = [
         Probe(f"rand{i}", "avg_pool2d", (rng.integers(0, 10, size=shape).astype(float), k, s), note)
         for i, (shape, k, s, note) in enumerate(
@@ -102,7 +118,7 @@ def _pool_items(rng: np.random.Generator) -> list[Item]:
     ]
     mistakes = [MAX_NOT_MEAN, STRIDE_IGNORED, STRIDE_IS_KERNEL]
     return [
-        Item("avg_pool2d on the exam's image", 1, [exam_probe], avg_pool2d, mistakes, related=RELATED),
+        Item("avg_pool2d on the given image", 1, [exam_probe], avg_pool2d, mistakes, related=RELATED),
         Item(
             "avg_pool2d for other sizes, kernels and strides",
             1,
@@ -114,12 +130,18 @@ def _pool_items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-def _pooled_items(rng: np.random.Generator) -> list[Item]:
-    want = avg_pool2d(IMAGE, POOL_KERNEL, POOL_STRIDE)
-    return [Item("POOLED", 1, [Probe("POOLED", "POOLED")], want, [POOLED_AS_MAX])]
+def _pooled_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    want = avg_pool2d(givens["IMAGE"], POOL_KERNEL, POOL_STRIDE)
+    return [Item("POOLED", 1, [Probe("POOLED", "POOLED")], want, [pooled_as_max(givens)])]
 
 
 PARTS = [
     Part("test_avg_pool2d", "1c avg_pool2d", _pool_items),
     Part("test_pooled", "1c POOLED", _pooled_items),
 ]
+
+# The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
+PRACTICE_TASK = (
+    "## 1c) Average pooling\n\nImplement `avg_pool2d(image, kernel_size, stride)` (no "
+    "padding), then pool your `IMAGE` with a 2x2 kernel and stride 2 into `POOLED`."
+)

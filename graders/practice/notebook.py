@@ -1,0 +1,120 @@
+"""The practice assignment's notebook, generated from the exam's source and the questions
+whose numbers vary (`python -m graders practice-notebook` writes
+source/cv_practice/practice.ipynb; a test holds the committed one to this).
+
+Each practised question brings its task text (its PRACTICE_TASK); each of its parts the
+exam's solution cell that precedes its test cell (or the question's PRACTICE_SOLUTIONS
+where the exam's writes its numbers out) and a test cell
+with the part's points and only hidden tests: the grading happens outside, as for the
+exam. The first cell loads the student's own numbers; the last one checks.
+"""
+
+import importlib
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from graders.autograde.model import Part
+from graders.instructor.course import read
+from graders.practice import variants
+from graders.practice.state import ASSIGNMENT, STATE_FILE
+
+NOTEBOOK = "practice"
+EXAM = "cv_exam"
+
+INTRO = f"""# Practice: the exam's questions on your own numbers
+
+The first code cell loads **your own numbers** (each student has theirs) and shows them.
+Answer each question below with those numbers, then run the **Check** cell at the end:
+within a second it says, per question, right, wrong, or wrong *with the name of the
+mistake* and a hint. The answers never reach this notebook: the checks run on the
+instructor's side.
+
+Want new numbers? Run `practice.new_variant()` in a cell, then run the notebook again
+from the top and check. How many variants you tried is handed in with your work
+(`{STATE_FILE}`); the grading uses the numbers of your last variant."""
+
+SETUP = """import numpy as np
+from cvexam_student.practice import Practice
+
+practice = Practice()  # your numbers: LINEAR_IN, LINEAR_OUT, IMAGE, A, X, T, LEARNING_RATE"""
+
+CHECK = "## Check\n\nRun this after answering (and after every change): right, wrong, or the mistake's name."
+NEW_VARIANT = (
+    "## New numbers\n\nIn a new cell, run `practice.new_variant()`; then run the notebook again "
+    "from the top (your answers are computed from the numbers, so they follow) and check."
+)
+
+
+def _exam_cells(course_root: Path) -> list[NotebookNode]:
+    cells = []
+    for path in sorted((course_root / "source" / EXAM).glob("*.ipynb")):
+        cells += read(path).cells
+    return cells
+
+
+def _solution_before(cells: list[NotebookNode], grade_id: str) -> NotebookNode:
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells]
+    at = ids.index(grade_id)
+    return next(c for c in reversed(cells[:at]) if c.metadata.get("nbgrader", {}).get("solution"))
+
+
+def _test_cell(part: Part) -> NotebookNode:
+    source = (
+        f"# {part.title}: checked by the Check cell below, and graded outside your kernel.\n"
+        "### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS"
+    )
+    cell = new_code_cell(source)
+    cell.metadata.nbgrader = {
+        "grade": True,
+        "grade_id": part.grade_id,
+        "locked": True,
+        "points": part.points,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+    return cell
+
+
+def build(course_root: Path) -> NotebookNode:
+    exam = _exam_cells(course_root)
+    nb = new_notebook(metadata={"kernelspec": exam_kernelspec(course_root)})
+    nb.cells = [new_markdown_cell(INTRO), new_code_cell(SETUP)]
+    by_question: dict[str, list[Part]] = {}
+    for part in variants.parts():
+        by_question.setdefault(part.question, []).append(part)
+    for question, parts in by_question.items():
+        module = importlib.import_module(f"graders.questions.{question}")
+        overrides = getattr(module, "PRACTICE_SOLUTIONS", {})
+        nb.cells.append(new_markdown_cell(module.PRACTICE_TASK))
+        for part in parts:
+            solution = nbformat.from_dict(_solution_before(exam, part.grade_id))
+            solution.pop("id", None)
+            solution.pop("outputs", None)
+            solution.execution_count = None
+            solution.outputs = []
+            solution.source = overrides.get(solution.metadata.nbgrader["grade_id"], solution.source)
+            nb.cells += [solution, _test_cell(part)]
+    nb.cells += [new_markdown_cell(CHECK), new_code_cell("practice.check()"), new_markdown_cell(NEW_VARIANT)]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"practice-{i}"
+    return nb
+
+
+def exam_kernelspec(course_root: Path) -> dict:
+    first = sorted((course_root / "source" / EXAM).glob("*.ipynb"))[0]
+    return dict(read(first).metadata.get("kernelspec", {}))
+
+
+def path(course_root: Path) -> Path:
+    return course_root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+
+
+def write(course_root: Path) -> Path:
+    target = path(course_root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build(course_root), target)
+    return target

@@ -1,0 +1,196 @@
+"""The practice check service (instructor side): a small HTTP server on loopback that the
+students' kernels ask for their numbers, their probes and verdicts on their answers.
+
+    python -m graders practice-service --port 8790
+
+POST /variant {student, retry}           -> {retry, seed, givens}
+POST /probes  {student, retry}           -> {harness, specs}
+POST /check   {student, retry, answers}  -> {verdicts: [{grade_id, title, earned, points, text, mistakes}]}
+
+Checks are rate-limited per student and logged, one JSON line each (`--log`). In the
+one-machine classroom the student id is the one the request names. Behind JupyterHub
+(`--hub`, run by the hub as a service) it is the hub's: the kernel sends its server's API
+token, and the hub says whose it is; the request's own claim is ignored.
+"""
+
+import json
+import os
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from graders.practice import checking, variants
+from graders.practice.state import MAX_RETRY
+
+MAX_BODY = 4_000_000  # a check's answers (a part's report is capped by the harness too)
+CHECKS_PER_MINUTE = 30
+
+
+class RequestError(ValueError):
+    """A request the service refuses; the message says why (HTTP 400 or 429)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class HubIdentity:
+    """Who is calling, by JupyterHub: the owner of the token in the Authorization header (a
+    kernel sends its server's JUPYTERHUB_API_TOKEN). Runs where JupyterHub is installed, as
+    a hub service (JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN in its environment)."""
+
+    def __init__(self) -> None:
+        from jupyterhub.services.auth import HubAuth
+
+        self.auth = HubAuth(cache_max_age=60)
+
+    def __call__(self, authorization: str) -> str:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() not in ("token", "bearer") or not token.strip():
+            raise RequestError(
+                "send your server's hub token: Authorization: token <JUPYTERHUB_API_TOKEN>", 401
+            )
+        user = self.auth.user_for_token(token.strip(), sync=True)
+        if not user or not user.get("name"):
+            raise RequestError("the hub does not know this token", 403)
+        return user["name"]
+
+
+class Service:
+    """The service's state: its log, each student's recent checks, and how callers are known
+    (`identify`: None where the request's student id is taken as it is)."""
+
+    def __init__(self, log: Path | None, per_minute: int = CHECKS_PER_MINUTE, identify=None) -> None:
+        self.log, self.per_minute, self.identify = log, per_minute, identify
+        self.recent: dict[str, deque] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def answer(self, path: str, body: dict, authorization: str = "") -> dict:
+        if self.identify is not None:
+            body = {**body, "student": self.identify(authorization)}
+        student, retry = _identity(body)
+        if path == "/variant":
+            seed = variants.seed(student, retry)
+            return {
+                "student": student,
+                "retry": retry,
+                "seed": seed,
+                "givens": variants.shown(student, retry),
+            }
+        if path == "/probes":
+            return checking.probes(student, retry)
+        if path == "/check":
+            answers = body.get("answers")
+            if not isinstance(answers, dict):
+                raise RequestError("answers must be an object: grade_id -> the harness's answers")
+            self._admit(student)
+            records = checking.verdicts(student, retry, answers)
+            self._write_log(student, retry, records)
+            return {"verdicts": [_shown(r) for r in records]}
+        raise RequestError(f"no such endpoint: {path}", 404)
+
+    def _admit(self, student: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            recent = self.recent[student]
+            while recent and now - recent[0] > 60:
+                recent.popleft()
+            if len(recent) >= self.per_minute:
+                raise RequestError(f"more than {self.per_minute} checks in a minute: wait a little", 429)
+            recent.append(now)
+
+    def _write_log(self, student: str, retry: int, records: list) -> None:
+        if self.log is None:
+            return
+        line = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "student": student,
+            "retry": retry,
+            "parts": {
+                r.grade_id: {"earned": r.earned, "mistakes": [m.name for m in r.mistakes]} for r in records
+            },
+        }
+        with self.lock, self.log.open("a") as f:
+            f.write(json.dumps(line) + "\n")
+
+
+def _logged(record) -> dict:
+    return {"earned": record.earned, "mistakes": [m.name for m in record.mistakes]}
+
+
+def _identity(body: dict) -> tuple[str, int]:
+    student, retry = body.get("student"), body.get("retry", 0)
+    if not isinstance(student, str) or not 0 < len(student) <= 100:
+        raise RequestError("student must be the student's id")
+    if not isinstance(retry, int) or not 0 <= retry <= MAX_RETRY:
+        raise RequestError(f"retry must be a whole number from 0 to {MAX_RETRY}")
+    return student, retry
+
+
+def _shown(record) -> dict:
+    """What the student sees of a verdict: never the expected value (show_expected is off)."""
+    data = asdict(record)
+    return {
+        "grade_id": data["grade_id"],
+        "title": data["title"],
+        "earned": data["earned"],
+        "points": data["points"],
+        "mistakes": [m["name"] for m in data["mistakes"]],
+        "text": record.text(),
+    }
+
+
+def handler(service: Service) -> type[BaseHTTPRequestHandler]:
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "").rstrip("/")  # when reached through the hub
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            """Alive (JupyterHub asks before it routes to a service)."""
+            self._send(200, {"service": "cvexam practice checks", "post": ["/variant", "/probes", "/check"]})
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            try:
+                length = int(self.headers.get("Content-Length", "0"))
+                if not 0 < length <= MAX_BODY:
+                    raise RequestError(f"a request body of 1 to {MAX_BODY} bytes is expected")
+                try:
+                    body = json.loads(self.rfile.read(length))
+                except ValueError:
+                    raise RequestError("the request body is not JSON") from None
+                if not isinstance(body, dict):
+                    raise RequestError("the request body must be a JSON object")
+                path = self.path[len(prefix) :] if prefix and self.path.startswith(prefix) else self.path
+                self._send(200, service.answer(path, body, self.headers.get("Authorization", "")))
+            except RequestError as error:
+                self._send(error.status, {"error": str(error)})
+
+        def _send(self, status: int, payload: dict) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
+            pass  # one JSON line per check goes to the service's own log
+
+    return Handler
+
+
+def serve(host: str, port: int, log: Path | None, hub: bool = False) -> None:
+    server = ThreadingHTTPServer((host, port), handler(Service(log, identify=HubIdentity() if hub else None)))
+    who = "students known by their hub token" if hub else "students as the requests name them"
+    print(
+        f"practice checks: http://{host}:{server.server_address[1]}/ ({who}; log: {log or 'none'})",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,54 @@
+"""Which numbers a student practises on: a variant of every question whose numbers vary,
+fixed by the student's id and their retry counter.
+
+The seed is derived here and stored with the student's work (state.STATE_FILE), as WeBWorK
+learned to: the grader recomputes it from the nbgrader student id and the retry counter,
+so a file copied from another student changes nothing but the count.
+"""
+
+import hashlib
+import zlib
+from typing import Any
+
+import numpy as np
+
+from graders.autograde.model import Givens, Item, Part
+from graders.practice.state import ASSIGNMENT
+from graders.questions import REGISTRY
+
+PROBE_SEED = 2026  # as InjectProbes.seed: the probes of a part are drawn per student and part
+
+
+def parts() -> list[Part]:
+    """The practice assignment's parts: every part whose numbers vary and that practice asks."""
+    found = [p for p in REGISTRY.values() if p.variant is not None and p.practice]
+    order = list(REGISTRY)
+    return sorted(found, key=lambda p: (p.title.split()[0], order.index(p.grade_id)))  # "1a", "1c", "2e"
+
+
+def seed(student: str, retry: int) -> int:
+    digest = hashlib.sha256(f"{ASSIGNMENT}/{student}/{retry}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def givens(part: Part, variant_seed: int) -> Givens:
+    """The numbers of `part`'s question in the variant `variant_seed` (the same for all the
+    parts of one question)."""
+    assert part.variant is not None
+    rng = np.random.default_rng([variant_seed, zlib.crc32(part.question.encode())])
+    return part.variant.draw(rng)
+
+
+def items(part: Part, student: str, retry: int) -> list[Item]:
+    """The items of `part` on the student's variant, with the student's probes."""
+    rng = np.random.default_rng([PROBE_SEED, zlib.crc32(f"{student}/{part.grade_id}".encode())])
+    return part.items(rng, givens(part, seed(student, retry)))
+
+
+def shown(student: str, retry: int) -> dict[str, Any]:
+    """The student's numbers, by the names the notebook uses, as JSON (arrays as lists)."""
+    out: dict[str, Any] = {}
+    for part in parts():
+        for name, value in givens(part, seed(student, retry)).items():
+            out[name] = value.tolist() if isinstance(value, np.ndarray) else value
+    return out

@@ -1,0 +1,125 @@
+"""Practice in the student's kernel: your own numbers, instant checks, a new variant.
+
+    from cvexam_student.practice import Practice
+    practice = Practice()      # loads your numbers into the notebook and shows them
+    practice.check()           # right, wrong, or wrong with the mistake's name and a hint
+    practice.new_variant()     # new numbers (run the notebook again, then check)
+
+The checks run on the instructor's side (the practice service): this module sends your
+functions' answers on the service's probe inputs and prints the verdicts. It holds no
+reference and no answer. Your variant's counter is kept in `practice_variant.json` beside
+the notebook and is handed in with it.
+"""
+
+import builtins
+import getpass
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+STATE_FILE = "practice_variant.json"
+GIVENS_ENV = "CVEXAM_PRACTICE_GIVENS"  # set at autograde: the numbers, with no service to ask
+DEFAULT_URL = "http://127.0.0.1:8790"
+
+
+class PracticeError(RuntimeError):
+    """The practice service could not answer; the message says what to do."""
+
+
+def _student() -> str:
+    return os.environ.get("CVEXAM_STUDENT") or os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+class Practice:
+    def __init__(
+        self, url: str | None = None, student: str | None = None, folder: Path | None = None
+    ) -> None:
+        self.url = (url or os.environ.get("CVEXAM_PRACTICE_URL") or DEFAULT_URL).rstrip("/")
+        self.student = student or _student()
+        self.state_path = (folder or Path.cwd()) / STATE_FILE
+        self.retry = self._read_retry()
+        self.givens: dict = {}
+        self.verdicts: list[dict] = []  # the last check's
+        self.load()
+
+    def _read_retry(self) -> int:
+        try:
+            retry = json.loads(self.state_path.read_text())["retry"]
+            return retry if isinstance(retry, int) and retry >= 0 else 0
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    def _post(self, path: str, body: dict) -> dict:
+        body = {"student": self.student, "retry": self.retry, **body}
+        headers = {"Content-Type": "application/json"}
+        if os.environ.get("JUPYTERHUB_API_TOKEN"):  # on JupyterHub the service knows you by it
+            headers["Authorization"] = f"token {os.environ['JUPYTERHUB_API_TOKEN']}"
+        request = urllib.request.Request(self.url + path, json.dumps(body).encode(), headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            message = json.loads(error.read() or b"{}").get("error", error.reason)
+            raise PracticeError(f"the practice service says: {message}") from None
+        except OSError as error:
+            raise PracticeError(
+                f"the practice service at {self.url} cannot be reached ({error}); ask your instructor"
+            ) from None
+
+    def _namespace(self) -> dict:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        return shell.user_ns if shell is not None else {}
+
+    @property
+    def grading(self) -> bool:
+        return GIVENS_ENV in os.environ
+
+    def load(self) -> None:
+        """Fetch your numbers, put them into the notebook's namespace and show them."""
+        if self.grading:
+            reply = {"givens": json.loads(os.environ[GIVENS_ENV])}
+        else:
+            reply = self._post("/variant", {})
+            self.student = reply.get("student", self.student)
+            state = {"student": self.student, "retry": self.retry, "seed": reply["seed"]}
+            self.state_path.write_text(json.dumps(state) + "\n")
+        self.givens = {k: np.array(v) if isinstance(v, list) else v for k, v in reply["givens"].items()}
+        self._namespace().update(self.givens)
+        print(f"Your numbers ({self.student}, variant {self.retry + 1}):")
+        for name, value in self.givens.items():
+            shown = np.array2string(value, separator=", ") if isinstance(value, np.ndarray) else repr(value)
+            print(f"  {name} = {shown}".replace("\n", "\n" + " " * (len(name) + 5)))
+
+    def new_variant(self) -> None:
+        """New numbers: run the notebook again from the top, then check."""
+        self.retry += 1
+        self.load()
+
+    def check(self) -> None:
+        """Run your answers on the service's probes and print each part's verdict."""
+        if self.grading:
+            print("(no checks while grading: the grader checks every part itself)")
+            return
+        asked = self._post("/probes", {})
+        harness: dict = {"__builtins__": dict(vars(builtins)), "__name__": "cvexam_harness"}
+        exec(compile(asked["harness"], "<cvexam harness>", "exec"), harness)
+        user_ns = self._namespace()
+        answers = {}
+        for grade_id, spec in asked["specs"].items():
+            answers[grade_id] = harness["answer_all"](user_ns, spec, [])
+        self.verdicts = self._post("/check", {"answers": answers})["verdicts"]
+        for verdict in self.verdicts:
+            if verdict["earned"] == verdict["points"]:
+                print(f"RIGHT  {verdict['title']} ({verdict['earned']:g}/{verdict['points']:g})")
+            elif verdict["mistakes"]:
+                print(f"WRONG  {verdict['title']}: {', '.join(verdict['mistakes'])}")
+            else:
+                print(f"WRONG  {verdict['title']}")
+            if verdict["earned"] != verdict["points"]:
+                print("\n".join("       " + line for line in verdict["text"].splitlines()[1:]))

@@ -1,0 +1,237 @@
+"""Practice: each student's own numbers, and instant checks on the instructor's side that
+say right, wrong, or the mistake's name, without the key reaching the student."""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from http.server import ThreadingHTTPServer
+
+import nbformat
+import numpy as np
+import pytest
+from helpers import REPO, SOURCE, solution_namespace
+
+from graders.autograde import harness
+from graders.practice import checking, notebook, service, state, variants
+
+STUDENT_ENV = __import__("cvexam_student.practice").practice
+
+
+@pytest.fixture(scope="module")
+def solutions() -> dict:
+    ns: dict = {}
+    for path in sorted(SOURCE.glob("*.ipynb")):
+        ns.update(solution_namespace(path))
+    return ns
+
+
+def right_answers(solutions: dict, student: str, retry: int) -> dict:
+    """The solution's functions, and the constants of the student's variant (the reference's)."""
+    ns = dict(solutions)
+    for part in variants.parts():
+        for item in variants.items(part, student, retry):
+            for probe in item.probes:
+                if probe.args is None:
+                    ns[probe.name] = item.reference
+    return ns
+
+
+def check(ns: dict, student: str, retry: int, only: set[str] | None = None):
+    """What a check does, minus HTTP: probes from the service side, answers by the harness."""
+    asked = checking.probes(student, retry)
+    answers = {g: harness.answer_all(ns, spec, []) for g, spec in asked["specs"].items()}
+    return checking.verdicts(student, retry, answers, only)
+
+
+def test_two_students_get_different_numbers_and_a_retry_gives_new_ones():
+    alice, bob = variants.shown("alice", 0), variants.shown("bob", 0)
+    assert alice.keys() == bob.keys() >= {"LINEAR_IN", "LINEAR_OUT", "IMAGE", "A", "X", "T", "LEARNING_RATE"}
+    assert alice != bob
+    assert variants.shown("alice", 1) != alice
+    assert variants.shown("alice", 0) == alice  # fixed by the id and the counter
+
+
+def test_practice_asks_every_part_whose_numbers_vary():
+    ids = {p.grade_id for p in variants.parts()}
+    assert ids == {
+        "test_linear_forward",
+        "test_layer_shapes",
+        "test_avg_pool2d",
+        "test_pooled",
+        "test_backprop_functions",
+        "test_backprop_numbers",
+    }
+
+
+def test_the_state_file_has_one_name_on_both_sides():
+    assert STUDENT_ENV.STATE_FILE == state.STATE_FILE
+
+
+def test_a_right_answer_passes_and_a_mistake_is_named(solutions):
+    ns = right_answers(solutions, "alice", 0)
+    assert all(r.earned == r.points for r in check(ns, "alice", 0))
+    ns["linear_forward"] = lambda x, W, b: x @ W.T
+    linear = check(ns, "alice", 0, {"test_linear_forward"})[0]
+    assert linear.earned == 0 and [m.name for m in linear.mistakes] == ["bias dropped"]
+
+
+def test_answers_for_one_variant_fail_on_another(solutions):
+    alice = right_answers(solutions, "alice", 0)
+    verdicts = {r.grade_id: r for r in check(alice, "bob", 0)}
+    for constant_part in ("test_layer_shapes", "test_pooled", "test_backprop_numbers"):
+        assert verdicts[constant_part].earned < verdicts[constant_part].points, constant_part
+
+
+def _catalogue(student: str, retry: int) -> list[tuple[str, object]]:
+    """(grade_id, mistake) for every catalogued mistake of the variant's items."""
+    found = {}
+    for part in variants.parts():
+        for item in variants.items(part, student, retry):
+            for mistake in item.mistakes:
+                found.setdefault((part.grade_id, mistake.code), mistake)
+    return [(grade_id, mistake) for (grade_id, _), mistake in found.items()]
+
+
+@pytest.mark.slow
+def test_on_1000_variants_the_reference_passes_and_every_catalogued_mistake_is_named(solutions):
+    unnamed: list[str] = []
+    for n in range(1000):
+        student = f"student{n}"
+        ns = right_answers(solutions, student, 0)
+        specs = checking.probes(student, 0)["specs"]
+        answers = {g: harness.answer_all(ns, spec, []) for g, spec in specs.items()}
+        failed = [r.grade_id for r in checking.verdicts(student, 0, answers) if r.earned != r.points]
+        assert not failed, (student, variants.shown(student, 0), failed)
+        for grade_id, mistake in _catalogue(student, 0):
+            wrong = {**ns, **{k: v for k, v in mistake.namespace().items() if k != "np"}}
+            reported = {grade_id: harness.answer_all(wrong, specs[grade_id], [])}
+            record = checking.verdicts(student, 0, reported, {grade_id})[0]
+            if mistake.name not in [m.name for m in record.mistakes]:
+                unnamed.append(f"{student} {grade_id}: {mistake.name} -> {record.text()}")
+    assert not unnamed, unnamed[:5]
+
+
+@pytest.fixture
+def server(tmp_path):
+    log = tmp_path / "practice_log.jsonl"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), service.handler(service.Service(log, per_minute=3)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", log
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _post(url: str, body) -> tuple[int, dict]:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data), timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_student_client_checks_through_the_service_and_logs(server, solutions, tmp_path, monkeypatch):
+    url, log = server
+    client = STUDENT_ENV.Practice(url=url, student="carol", folder=tmp_path)
+    assert json.loads((tmp_path / "practice_variant.json").read_text())["retry"] == 0
+    first = dict(client.givens)
+    np.testing.assert_array_equal(first["IMAGE"], np.array(variants.shown("carol", 0)["IMAGE"]))
+    ns = right_answers(solutions, "carol", 0)
+    ns["sgd_step"] = lambda A, grad, lr, batch_size: A - lr * grad  # the summed gradient
+    monkeypatch.setattr(client, "_namespace", lambda: ns)
+    client.check()
+    verdicts = {v["grade_id"]: v for v in client.verdicts}
+    assert verdicts["test_backprop_functions"]["mistakes"] == ["summed gradient without / batch size"]
+    assert verdicts["test_linear_forward"]["earned"] == verdicts["test_linear_forward"]["points"]
+    logged = json.loads(log.read_text().splitlines()[-1])
+    assert logged["student"] == "carol"
+    assert logged["parts"]["test_backprop_functions"]["mistakes"] == ["summed gradient without / batch size"]
+    client.new_variant()
+    assert json.loads((tmp_path / "practice_variant.json").read_text())["retry"] == 1
+    assert client.givens["LINEAR_IN"] != first["LINEAR_IN"] or not np.array_equal(
+        client.givens["X"], first["X"]
+    )
+
+
+def test_the_service_refuses_bad_requests_and_too_many_checks(server):
+    url, _ = server
+    assert _post(f"{url}/variant", b"not json")[0] == 400
+    assert _post(f"{url}/variant", {"student": ""})[0] == 400
+    assert _post(f"{url}/variant", {"student": "dan", "retry": -1})[0] == 400
+    assert _post(f"{url}/nothing", {"student": "dan"})[0] == 404
+    assert _post(f"{url}/check", {"student": "dan", "answers": []})[0] == 400
+    statuses = [_post(f"{url}/check", {"student": "dan", "answers": {}})[0] for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    status, reply = _post(f"{url}/check", {"student": "erin", "answers": {"test_pooled": "garbage"}})
+    assert status == 200 and all(v["earned"] == 0 for v in reply["verdicts"])
+
+
+def test_what_the_service_sends_holds_no_answer_of_the_variant(solutions):
+    """Probes and verdicts of a wrong answer carry neither the reference's code nor its numbers."""
+    ns = right_answers(solutions, "fay", 0)
+    expected = [ns[name] for name in ("W_SHAPE", "POOLED", "A_NEW", "LOSS_AFTER", "GRAD_A")]
+    wrong = {
+        **ns,
+        "W_SHAPE": (1, 1),
+        "POOLED": np.zeros((1, 1)),
+        "A_NEW": np.zeros((1, 2)),
+        "LOSS_AFTER": 0.0,
+    }
+    sent = json.dumps(checking.probes("fay", 0)) + json.dumps(
+        [service._shown(r) for r in check(wrong, "fay", 0)]
+    )
+    assert "F.linear" not in sent and "avg_pool2d(tensor" not in sent
+    for value in expected:
+        for text in _spellings(value):
+            assert text not in sent, text
+
+
+def _spellings(value) -> list[str]:
+    """How an answer could be written out: as Python or JSON, whole or entry by entry (an entry
+    only where it is specific enough to mean something: not a small whole number)."""
+    if isinstance(value, tuple):
+        return [repr(value), json.dumps(list(value))]
+    array = np.asarray(value, dtype=float)
+    out = [json.dumps(array.tolist())]
+    if array.size > 1:
+        out += [", ".join(f"{v:g}" for v in array.ravel())]
+    out += [f"{v:.4g}" for v in array.ravel() if v != round(v) and len(f"{v:.4g}") >= 4]
+    return out
+
+
+def test_no_practice_file_holds_an_answer_or_the_reference(server, tmp_path):
+    """The release and a student's workspace after loading their numbers: none of the
+    variant's answers (computed here) nor the reference's code is in any file."""
+    url, _ = server
+    workspace = tmp_path / "cv_practice"
+    workspace.mkdir()
+    release = REPO / "release" / state.ASSIGNMENT
+    for path in release.iterdir():
+        (workspace / path.name).write_bytes(path.read_bytes())
+    STUDENT_ENV.Practice(url=url, student="gus", folder=workspace)
+    answers = []
+    for part in variants.parts():
+        for item in variants.items(part, "gus", 0):
+            answers += [item.reference for p in item.probes if p.args is None]
+    assert len(answers) >= 7  # W_SHAPE, B_SHAPE, POOLED and the four numbers of 2e i
+    texts = {p: p.read_text() for folder in (release, workspace) for p in folder.rglob("*") if p.is_file()}
+    assert any(p.name == state.STATE_FILE for p in texts)
+    for path, text in texts.items():
+        for marker in ("import torch", "F.linear", "F.avg_pool2d", "requires_grad_", "BEGIN SOLUTION"):
+            assert marker not in text, (path, marker)
+        for value in answers:
+            for spelling in _spellings(value):
+                assert spelling not in text, (path, spelling)
+
+
+def test_the_committed_practice_notebook_is_what_the_generator_makes():
+    committed = nbformat.read(notebook.path(REPO), as_version=4)
+    assert committed == notebook.build(REPO), "run `python -m graders practice-notebook`"
+    points = {
+        c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+        for c in committed.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    assert points == {p.grade_id: p.points for p in variants.parts()}
