@@ -9,12 +9,18 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
-from helpers import SOURCE, env
+import pytest
+from helpers import CHROMIUM, SOURCE, env
 
 from graders.instructor.course import read
 
 PART1, PART2 = "part1_exam_questions", "part2_extra_exercises"
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in front
+# What every browser test is: slow, and run only where Debian's Chromium is installed.
+BROWSER_TEST = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
 
 
 def free_port() -> int:

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, env, nbgrader, new_course, run_graders
 from lab_driver import (
+    BROWSER_TEST,
     PART1,
     PART2,
     Lab,
@@ -37,10 +38,7 @@ from lab_driver import (
 from graders.instructor.course import read
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = BROWSER_TEST
 
 SHOTS = REPO / "test-artifacts" / "browser"
 STUDENT = "alice"

@@ -25,6 +25,7 @@ import nbformat
 import pytest
 from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, env
 from lab_driver import (
+    BROWSER_TEST,
     NOTEBOOK,
     PART1,
     answer_the_rest,
@@ -44,8 +45,7 @@ from graders.practice import variants
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    *BROWSER_TEST,
     pytest.mark.skipif(os.geteuid() != 0, reason="the hub classroom makes Linux accounts: root only"),
     pytest.mark.skipif(shutil.which("npm") is None, reason="JupyterHub's proxy comes from npm"),
 ]

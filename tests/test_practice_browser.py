@@ -9,11 +9,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from helpers import CHROMIUM, CHROMIUM_FLAGS, REPO, env, nbgrader, new_course
 from lab_driver import (
+    BROWSER_TEST,
     NOTEBOOK,
     Lab,
     command,
@@ -28,10 +28,7 @@ from lab_driver import (
 from graders.practice import state, variants
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = BROWSER_TEST
 
 SHOTS = REPO / "test-artifacts" / "practice"
 STUDENT = "alice"

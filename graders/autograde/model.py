@@ -314,6 +314,10 @@ class Variant:
     exam: Givens
     draw: Callable[[np.random.Generator], Givens]
 
+    def whose(self, givens: Givens) -> str:
+        """How feedback names the givens: the exam's, or the student's own."""
+        return "the exam's" if givens is self.exam else "your"
+
 
 @dataclass
 class Part:

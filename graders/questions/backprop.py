@@ -135,7 +135,7 @@ def _batch(rng: np.random.Generator, m: int, d: int, n: int) -> tuple[np.ndarray
 
 
 def _function_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
-    cases = [(givens["A"], givens["X"], givens["T"], "the given A, X, T")]
+    cases = [(givens["A"], givens["X"], givens["T"], f"{VARIANT.whose(givens)} A, X, T")]
     cases += [
         (*_batch(rng, m, d, n), f"random A ({m}, {d}), X ({d}, {n})") for m, d, n in [(1, 2, 5), (2, 3, 4)]
     ]

@@ -104,7 +104,8 @@ RELATED = [
 def _pool_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     k, s, image = POOL_KERNEL, POOL_STRIDE, givens["IMAGE"]
     size = "x".join(str(n) for n in image.shape)
-    exam_probe = Probe("exam", "avg_pool2d", (image, k, s), f"the given {size} image, K=2, S=2")
+    whose = VARIANT.whose(givens)
+    exam_probe = Probe("exam", "avg_pool2d", (image, k, s), f"{whose} {size} image, K=2, S=2")
     general = [
         Probe(f"rand{i}", "avg_pool2d", (rng.integers(0, 10, size=shape).astype(float), k, s), note)
         for i, (shape, k, s, note) in enumerate(
@@ -118,7 +119,7 @@ def _pool_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     ]
     mistakes = [MAX_NOT_MEAN, STRIDE_IGNORED, STRIDE_IS_KERNEL]
     return [
-        Item("avg_pool2d on the given image", 1, [exam_probe], avg_pool2d, mistakes, related=RELATED),
+        Item(f"avg_pool2d on {whose} image", 1, [exam_probe], avg_pool2d, mistakes, related=RELATED),
         Item(
             "avg_pool2d for other sizes, kernels and strides",
             1,
