@@ -2,7 +2,10 @@
 generated JupyterHub config and the students' nbgrader config (the whole classroom runs
 in test_hub.py)."""
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +30,8 @@ def test_a_roster_gives_each_student_an_account_and_a_password(tmp_path):
     )
     assert [p.id for p in people] == ["ann", "bo"]
     assert people[1].password == "pw123456"
-    assert len(people[0].password) >= 12  # generated
+    assert people[0].password == ""  # a new account gets a generated one
+    assert len(roster.new_password()) >= 12
     listed = roster.write_for_nbgrader(people, tmp_path / "nb.csv").read_text()
     assert listed.splitlines() == ["id,first_name,last_name,email", "ann,Ann,Lee,a@x.org", "bo,Bo,,"]
     assert "pw123456" not in listed
@@ -128,3 +132,31 @@ def test_the_hub_runs_the_practice_checks_as_its_service_and_students_are_pointe
     spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), notebook_dir="")
     loaded.Spawner.pre_spawn_hook(spawner)
     assert spawner.environment["CVEXAM_PRACTICE_URL"] == service["url"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the hub command runs as root")
+def test_the_hub_refuses_to_take_over_an_existing_account(tmp_path):
+    listed = _roster(tmp_path, "id,password\nroot,hijack-123456\n")
+    prefix = tmp_path / "srv"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graders.classroom",
+            "hub",
+            "--roster",
+            str(listed),
+            "--prefix",
+            str(prefix),
+            "--setup-only",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 2
+    assert "root: already an account on this machine, not made by this classroom" in done.stderr
+    assert (
+        not (prefix / "hub" / "classroom.json").exists()
+        or '"users": []' in (prefix / "hub" / "classroom.json").read_text()
+    )

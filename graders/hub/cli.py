@@ -68,13 +68,21 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
         accounts.students_group(course_id),
         accounts.instructors_group(course_id),
     )
-    accounts.ensure_group(students_group, made)
-    accounts.ensure_group(instructors_group, made)
     people = roster.read(args.roster) if args.roster else []
     instructors = [roster.check_name(n, "--instructor") for n in args.instructor or ["instructor"]]
     clash = {p.id for p in people} & set(instructors)
     if clash:
         raise roster.RosterError(f"{', '.join(sorted(clash))}: on the roster and an instructor")
+    foreign = sorted(
+        n for n in [*instructors, *(p.id for p in people)] if accounts.exists(n) and n not in made["users"]
+    )
+    if foreign:  # never take over root, a service or a colleague's account
+        raise roster.RosterError(
+            f"{', '.join(foreign)}: already an account on this machine, not made by this classroom; "
+            "choose other ids"
+        )
+    accounts.ensure_group(students_group, made)
+    accounts.ensure_group(instructors_group, made)
     new_passwords: dict[str, str] = {}
     for name in instructors:
         fresh = not accounts.exists(name)
@@ -84,9 +92,12 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
     for person in people:
         fresh = not accounts.exists(person.id)
         accounts.ensure_user(person.id, layout.homes / person.id, students_group, made)
-        if fresh or person.password != "" and args.reset_passwords:
+        if fresh:
+            new_passwords[person.id] = person.password or roster.new_password()
+        elif person.password and args.reset_passwords:
             new_passwords[person.id] = person.password
-    accounts.set_passwords(new_passwords) if new_passwords else None
+    if new_passwords:
+        accounts.set_passwords(new_passwords)
     state["students"] = sorted(set(state["students"]) | {p.id for p in people})
     state["instructors"] = sorted(set(state["instructors"]) | set(instructors))
     _save_state(layout, state)

@@ -25,7 +25,7 @@ class Person:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
-    password: str = ""
+    password: str = ""  # the roster's; a new account without one gets a generated password
 
 
 def new_password() -> str:
@@ -42,7 +42,7 @@ def check_name(name: str, where: str) -> str:
 
 
 def read(path: Path) -> list[Person]:
-    """The students of `path`, each with a password (the roster's, or a new one)."""
+    """The students of `path`, with the roster's password where it gives one ("" where not)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
@@ -58,7 +58,7 @@ def read(path: Path) -> list[Person]:
         if name in seen:
             raise RosterError(f"{path}, line {line}: {name!r} is already on line {seen[name]}")
         seen[name] = line
-        password = row.get("password") or new_password()
+        password = row.get("password", "")
         fields = {k: row.get(k, "") for k in NBGRADER_COLUMNS[1:]}
         people.append(Person(id=name, password=password, **fields))
     if not people:
