@@ -236,6 +236,10 @@ def classroom(tmp_path_factory):
             text=True,
         )
         seen["removed"] = removed.stdout + removed.stderr
+        proxies = subprocess.run(
+            ["pgrep", "-f", f"configurable-http-proxy.* --port {port} "], capture_output=True
+        )
+        seen["proxy left"] = proxies.stdout.decode().split()
     return seen
 
 
@@ -379,6 +383,7 @@ def test_the_classroom_is_removed_with_its_accounts(classroom):
         with pytest.raises(KeyError):
             pwd.getpwnam(user)
     assert not PREFIX.exists()
+    assert classroom["proxy left"] == []
 
 
 def test_practice_checks_run_as_a_hub_service_that_knows_the_student_by_their_token(classroom):

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +16,7 @@ from helpers import REPO
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from graders.hub import config, roster
+from graders.hub import cli, config, roster
 
 
 def _roster(tmp_path: Path, text: str) -> Path:
@@ -160,3 +161,19 @@ def test_the_hub_refuses_to_take_over_an_existing_account(tmp_path):
         not (prefix / "hub" / "classroom.json").exists()
         or '"users": []' in (prefix / "hub" / "classroom.json").read_text()
     )
+
+
+def test_removal_stops_a_proxy_a_dead_hub_left_and_nothing_else(tmp_path):
+    proxy = subprocess.Popen(["bash", "-c", "exec -a configurable-http-proxy sleep 60"])
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.2)
+        for process in (proxy, other):
+            (tmp_path / "pid").write_text(str(process.pid))
+            cli._stop_orphaned_proxy(tmp_path / "pid")
+        assert proxy.wait(timeout=5) == -15  # SIGTERM
+        assert other.poll() is None
+    finally:
+        for process in (proxy, other):
+            process.kill()
+            process.wait()

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,18 @@ def _write_passwords(layout: config.Layout, passwords: dict[str, str]) -> None:
     print(f"classroom: passwords of new accounts in {path} (root only): hand them out")
 
 
+def _stop_orphaned_proxy(pid_file: Path) -> None:
+    """A hub that died (rather than stopped) leaves its proxy running: stop it."""
+    try:
+        pid = int(pid_file.read_text())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"configurable-http-proxy" in command:
+        os.kill(pid, signal.SIGTERM)
+        print(f"classroom: stopped the proxy a stopped hub left running (pid {pid})")
+
+
 def remove(args: argparse.Namespace) -> int:
     prefix = args.prefix.resolve()
     state_files = list((prefix / "hub").glob("classroom.json"))
@@ -158,6 +171,7 @@ def remove(args: argparse.Namespace) -> int:
         print(f"classroom: nothing to remove at {prefix} (no hub/classroom.json)", file=sys.stderr)
         return 1
     state = json.loads(state_files[0].read_text())
+    _stop_orphaned_proxy(prefix / "hub" / config.PROXY_PID)
     for line in accounts.remove(state["made"]):
         print(f"classroom: removed {line}")
     subprocess.run(["rm", "-rf", str(prefix)], check=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from graders.roles import validate_config, write_role_config
 
+PROXY_PID = "proxy.pid"  # in the hub's folder: how `--remove` finds a proxy a dead hub left
+
 # The exchange must be exactly 0777 for nbgrader's release (not group-shared).
 EXCHANGE_MODE = 0o777
 # The course folder: its instructors, nobody else (setgid: new files keep the group).
@@ -163,7 +165,7 @@ c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{s.port + 2}"
 c.ConfigurableHTTPProxy.command = [{str(s.proxy)!r}]
 c.JupyterHub.db_url = "sqlite:///{layout.hub / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = {str(layout.hub / "jupyterhub_cookie_secret")!r}
-c.ConfigurableHTTPProxy.pid_file = {str(layout.hub / "proxy.pid")!r}
+c.ConfigurableHTTPProxy.pid_file = {str(layout.hub / PROXY_PID)!r}
 
 # The system's accounts and passwords (PAM); only the course's people may log in.
 c.JupyterHub.authenticator_class = "pam"
