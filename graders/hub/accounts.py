@@ -1,6 +1,6 @@
 """Linux accounts and groups of the classroom (run as root): one account per person,
 home folders closed to everyone else, and a record of what was made so that
-`hub-remove` takes away exactly that."""
+`hub --remove` takes away exactly that."""
 
 import grp
 import json

@@ -1,5 +1,5 @@
 """`python -m graders.classroom hub`: set up the classroom on this machine (as root) and
-run JupyterHub; `hub-remove` takes it all away again.
+run JupyterHub; `hub --remove` takes it all away again.
 
 Every step is idempotent: run it again with a new roster to add the term's late
 students (existing accounts and passwords are kept).
@@ -196,7 +196,10 @@ def main(argv: list[str]) -> int:
         "--envs", type=Path, default=DEFAULT_ENVS, help="the Python environments (default: %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=8000, help="the hub's port on 127.0.0.1; it uses the next two too"
+        "--port",
+        type=int,
+        default=8000,
+        help="the hub's port on 127.0.0.1; it takes the next three too (its API, the proxy's, practice)",
     )
     parser.add_argument("--course-id", help="default: the course id of this repo's nbgrader_config.py")
     parser.add_argument(
