@@ -46,7 +46,11 @@ def check(ns: dict, student: str, retry: int, only: set[str] | None = None):
 
 def test_two_students_get_different_numbers_and_a_retry_gives_new_ones():
     alice, bob = variants.shown("alice", 0), variants.shown("bob", 0)
-    assert alice.keys() == bob.keys() >= {"LINEAR_IN", "LINEAR_OUT", "IMAGE", "A", "X", "T", "LEARNING_RATE"}
+    assert (
+        alice.keys()
+        == bob.keys()
+        >= {"LINEAR_IN", "LINEAR_OUT", "IMAGE", "A", "X", "T", "LEARNING_RATE", "STATEMENTS"}
+    )
     assert alice != bob
     assert variants.shown("alice", 1) != alice
     assert variants.shown("alice", 0) == alice  # fixed by the id and the counter
@@ -59,6 +63,12 @@ def test_practice_asks_every_part_whose_numbers_vary():
         "test_layer_shapes",
         "test_avg_pool2d",
         "test_pooled",
+        "test_output_shapes",
+        "test_vgg_channels",
+        "test_vgg_shapes",
+        "test_param_counts",
+        "test_vgg_params",
+        "test_true_false",
         "test_backprop_functions",
         "test_backprop_numbers",
     }
@@ -189,16 +199,17 @@ def test_what_the_service_sends_holds_no_answer_of_the_variant(solutions):
 
 
 def _spellings(value) -> list[str]:
-    """How an answer could be written out: as Python or JSON, whole or entry by entry (an entry
-    only where it is specific enough to mean something: not a small whole number)."""
-    if isinstance(value, tuple):
-        return [repr(value), json.dumps(list(value))]
+    """How an answer could be written out: as Python or JSON, whole or entry by entry (a
+    number only where it is specific enough to mean something: not a small whole number)."""
+    if isinstance(value, tuple | list):
+        return [repr(value), json.dumps(value), repr([tuple(v) if isinstance(v, list) else v for v in value])]
     array = np.asarray(value, dtype=float)
-    out = [json.dumps(array.tolist())]
-    if array.size > 1:
-        out += [", ".join(f"{v:g}" for v in array.ravel())]
-    out += [f"{v:.4g}" for v in array.ravel() if v != round(v) and len(f"{v:.4g}") >= 4]
-    return out
+    specific = [
+        f"{v:.4g}" for v in array.ravel() if (abs(v) >= 1000 or v != round(v)) and len(f"{v:.4g}") >= 4
+    ]
+    if array.ndim == 0:
+        return specific
+    return [json.dumps(array.tolist()), ", ".join(f"{v:g}" for v in array.ravel()), *specific]
 
 
 def test_no_practice_file_holds_an_answer_or_the_reference(server, tmp_path):

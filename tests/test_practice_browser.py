@@ -40,6 +40,7 @@ def _output(page, containing: str) -> str:
     """The text of the outputs of the (first) cell whose source shows `containing`."""
     cell = page.locator(f"{NOTEBOOK} .jp-CodeCell:has-text('{containing}')").first
     cell.scroll_into_view_if_needed()
+    cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
     return cell.locator(".jp-OutputArea").inner_text()
 
 

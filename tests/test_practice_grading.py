@@ -45,7 +45,7 @@ def _hand_in(course, student: str, nb, retry: int | None, as_student: str | None
 
 
 def _literal(value) -> str:
-    if isinstance(value, tuple | float):
+    if isinstance(value, tuple | float | list | int):
         return repr(value)
     return f"np.array({value.tolist()!r})"
 

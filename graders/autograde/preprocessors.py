@@ -61,7 +61,7 @@ def _givens_cell(student: str, retry: int) -> NotebookNode:
     source = (
         "import json as _json, os as _os, numpy as _np\n"
         f"_os.environ[{GIVENS_ENV!r}] = {givens!r}\n"
-        f"globals().update({{k: _np.array(v) if isinstance(v, list) else v "
+        "globals().update({k: _np.array(v) if isinstance(v, list) and not isinstance(v[0], str) else v "
         f"for k, v in _json.loads(_os.environ[{GIVENS_ENV!r}]).items()}})\n"
         "del _json, _os, _np\n"
     )

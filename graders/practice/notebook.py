@@ -39,7 +39,7 @@ from the top and check. How many variants you tried is handed in with your work
 SETUP = """import numpy as np
 from cvexam_student.practice import Practice
 
-practice = Practice()  # your numbers: LINEAR_IN, LINEAR_OUT, IMAGE, A, X, T, LEARNING_RATE"""
+practice = Practice()  # your numbers: LINEAR_IN, LINEAR_OUT, IMAGE, STATEMENTS, A, X, T, LEARNING_RATE"""
 
 CHECK = "## Check\n\nRun this after answering (and after every change): right, wrong, or the mistake's name."
 NEW_VARIANT = (

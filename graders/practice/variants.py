@@ -6,6 +6,7 @@ learned to: the grader recomputes it from the nbgrader student id and the retry 
 so a file copied from another student changes nothing but the count.
 """
 
+import functools
 import hashlib
 import zlib
 from typing import Any
@@ -40,8 +41,15 @@ def givens(part: Part, variant_seed: int) -> Givens:
 
 
 def items(part: Part, student: str, retry: int) -> list[Item]:
-    """The items of `part` on the student's variant, with the student's probes."""
-    rng = np.random.default_rng([PROBE_SEED, zlib.crc32(f"{student}/{part.grade_id}".encode())])
+    """The items of `part` on the student's variant, with the student's probes (kept for the
+    next request: a check asks for its probes, then for the verdicts on the same ones)."""
+    return _items(part.grade_id, student, retry)
+
+
+@functools.lru_cache(maxsize=4096)
+def _items(grade_id: str, student: str, retry: int) -> list[Item]:
+    part = REGISTRY[grade_id]
+    rng = np.random.default_rng([PROBE_SEED, zlib.crc32(f"{student}/{grade_id}".encode())])
     return part.items(rng, givens(part, seed(student, retry)))
 
 

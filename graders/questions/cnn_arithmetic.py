@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
 from graders.questions.tensors import count_params
 
 NOTEBOOK = "part2_extra_exercises"
@@ -48,10 +48,10 @@ def fill_channels(
     return [(c_in, c_out) for c_in, c_out in filled]
 
 
-def vgg_layers() -> list[nn.Module]:
-    """The exam's conv stack: (Conv, ReLU, MaxPool) for each conv."""
+def vgg_layers(image_channels: int = VGG_INPUT[0], convs: Sequence = VGG_CONVS) -> list[nn.Module]:
+    """The conv stack (the exam's by default): (Conv, ReLU, MaxPool) for each conv."""
     layers: list[nn.Module] = []
-    for c_in, c_out in fill_channels(VGG_INPUT[0], VGG_CONVS):
+    for c_in, c_out in fill_channels(image_channels, convs):
         conv = nn.Conv2d(c_in, c_out, VGG_CONV_KERNEL, VGG_CONV_STRIDE, VGG_CONV_PADDING, device="meta")
         layers += [conv, nn.ReLU(), nn.MaxPool2d(VGG_POOL_KERNEL, VGG_POOL_STRIDE)]
     return layers
@@ -72,6 +72,47 @@ def conv_params(c_in: int, c_out: int, kernel_size: int) -> int:
 
 def fc_params(c_in: int, c_out: int) -> int:
     return count_params(nn.Linear(c_in, c_out, device="meta"))
+
+
+# For practice: another input and other channels, the same stack and the same "?" (the
+# student's givens, by name: the image VGG_C x VGG_H x VGG_H and the channels shown).
+def _givens(image: Shape, convs: Sequence, fc1: tuple[int, int]) -> Givens:
+    return {
+        "VGG_C": image[0],
+        "VGG_H": image[1],
+        "CONV2_IN": convs[1][0],
+        "CONV3_IN": convs[2][0],
+        "CONV3_OUT": convs[2][1],
+        "CONV4_OUT": convs[3][1],
+        "FC1_IN": fc1[0],
+        "FC1_OUT": fc1[1],
+    }
+
+
+def stack(givens: Givens) -> tuple[Shape, list[tuple[int | None, int | None]], tuple[int, int]]:
+    """The input shape, the conv stack (with its "?") and FC1 of a variant."""
+    image = (givens["VGG_C"], givens["VGG_H"], givens["VGG_H"])
+    convs = [(None, None), (givens["CONV2_IN"], None), (givens["CONV3_IN"], givens["CONV3_OUT"])]
+    convs.append((None, givens["CONV4_OUT"]))
+    return image, convs, (givens["FC1_IN"], givens["FC1_OUT"])
+
+
+def _draw(rng: np.random.Generator) -> Givens:
+    size = int(rng.choice([64, 96, 128, 160, 224, 320]))
+    c1 = int(rng.choice([16, 32, 64]))
+    c2, c3 = c1 * int(rng.choice([1, 2])), c1 * int(rng.choice([2, 4]))
+    c4 = c3 * int(rng.choice([1, 2]))
+    convs = [(None, None), (c1, None), (c2, c3), (None, c4)]
+    fc1 = (c4 * 7 * 7, int(rng.choice([1024, 2048, 4096])))
+    return _givens((int(rng.choice([1, 3])), size, size), convs, fc1)
+
+
+VARIANT = Variant(exam=_givens(VGG_INPUT, VGG_CONVS, FC1), draw=_draw)
+
+
+def vgg_shapes(givens: Givens) -> list[Shape]:
+    image, convs, _ = stack(givens)
+    return layer_output_shapes(vgg_layers(image[0], convs), image)
 
 
 PADDING_LEFT_OUT = Mistake(
@@ -98,21 +139,30 @@ CEIL_NOT_FLOOR = Mistake(
     "    return (c, f(h), f(w))\n",
     required=True,
 )
-RELU_ROWS_LEFT_OUT = Mistake(
-    "ReLU rows left out",
-    "The table has one row per layer, ReLU included: 12 shapes (a ReLU keeps the shape).",
-    "VGG_SHAPES = [(64, 320, 320), (64, 160, 160), (128, 160, 160), (128, 80, 80),\n"
-    "              (256, 80, 80), (256, 40, 40), (512, 40, 40), (512, 20, 20)]\n",
-    required=True,
-)
-HWC_ORDER = Mistake(
-    "(H, W, C) order",
-    "Report each shape as (C, H, W), channels first, as PyTorch does.",
-    "VGG_SHAPES = [(320, 320, 64), (320, 320, 64), (160, 160, 64), (160, 160, 128),\n"
-    "              (160, 160, 128), (80, 80, 128), (80, 80, 256), (80, 80, 256),\n"
-    "              (40, 40, 256), (40, 40, 512), (40, 40, 512), (20, 20, 512)]\n",
-    required=True,
-)
+
+
+def relu_rows_left_out(givens: Givens) -> Mistake:
+    shapes = [shape for i, shape in enumerate(vgg_shapes(givens)) if i % 3 != 1]
+    return Mistake(
+        "ReLU rows left out",
+        "The table has one row per layer, ReLU included: 12 shapes (a ReLU keeps the shape).",
+        f"VGG_SHAPES = {shapes!r}\n",
+        required=True,
+    )
+
+
+def hwc_order(givens: Givens) -> Mistake:
+    shapes = [(h, w, c) for c, h, w in vgg_shapes(givens)]
+    return Mistake(
+        "(H, W, C) order",
+        "Report each shape as (C, H, W), channels first, as PyTorch does.",
+        f"VGG_SHAPES = {shapes!r}\n",
+        required=True,
+    )
+
+
+RELU_ROWS_LEFT_OUT = relu_rows_left_out(VARIANT.exam)
+HWC_ORDER = hwc_order(VARIANT.exam)
 CONV_BIAS_FORGOTTEN = Mistake(
     "bias forgotten",
     "Each output channel (or output unit) also has one bias: "
@@ -124,19 +174,29 @@ CONV_BIAS_FORGOTTEN = Mistake(
     "    return c_out * c_in\n",
     required=True,
 )
-PARAMS_BIAS_FORGOTTEN = Mistake(
-    "bias forgotten",
-    CONV_BIAS_FORGOTTEN.hint,
-    "PARAMS_CONV1 = 3 * 3 * 3 * 64\nPARAMS_CONV2 = 3 * 3 * 64 * 128\nPARAMS_FC1 = 25088 * 4096\n",
-    required=True,
-)
+
+
+def params_bias_forgotten(givens: Givens) -> Mistake:
+    image, convs, (fc_in, fc_out) = stack(givens)
+    (c1_in, c1_out), (c2_in, c2_out) = fill_channels(image[0], convs)[:2]
+    k = VGG_CONV_KERNEL
+    return Mistake(
+        "bias forgotten",
+        CONV_BIAS_FORGOTTEN.hint,
+        f"PARAMS_CONV1 = {k} * {k} * {c1_in} * {c1_out}\nPARAMS_CONV2 = {k} * {k} * {c2_in} * {c2_out}\n"
+        f"PARAMS_FC1 = {fc_in} * {fc_out}\n",
+        required=True,
+    )
+
+
+PARAMS_BIAS_FORGOTTEN = params_bias_forgotten(VARIANT.exam)
 
 
 def _random_shape(rng: np.random.Generator) -> tuple[int, int, int]:
     return (int(rng.integers(1, 8)), int(rng.integers(7, 64)), int(rng.integers(7, 64)))
 
 
-def _shape_items(rng: np.random.Generator) -> list[Item]:
+def _shape_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     conv_cases = [((3, 320, 320), 64, 3, 1, 1), ((3, 32, 32), 16, 5, 2, 1), ((1, 28, 28), 8, 3, 2, 0)]
     conv_cases += [
         (_random_shape(rng), int(rng.integers(1, 64)), int(k), int(s), int(p))
@@ -170,8 +230,9 @@ def _shape_items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-def _channel_items(rng: np.random.Generator) -> list[Item]:
-    filled = fill_channels(VGG_INPUT[0], VGG_CONVS)
+def _channel_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    image, convs, _ = stack(givens)
+    filled = fill_channels(image[0], convs)
     answers = {
         "CONV1_IN": filled[0][0],
         "CONV1_OUT": filled[0][1],
@@ -181,13 +242,13 @@ def _channel_items(rng: np.random.Generator) -> list[Item]:
     return [Item(name, 0.25, [Probe(name, name)], value, entries=()) for name, value in answers.items()]
 
 
-def _vgg_items(rng: np.random.Generator) -> list[Item]:
-    shapes = layer_output_shapes(vgg_layers(), VGG_INPUT)
+def _vgg_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     probe = [Probe("VGG_SHAPES", "VGG_SHAPES")]
-    return [Item("VGG_SHAPES", 2, probe, shapes, [RELU_ROWS_LEFT_OUT, HWC_ORDER], entries=CHW)]
+    mistakes = [relu_rows_left_out(givens), hwc_order(givens)]
+    return [Item("VGG_SHAPES", 2, probe, vgg_shapes(givens), mistakes, entries=CHW)]
 
 
-def _count_items(rng: np.random.Generator) -> list[Item]:
+def _count_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     conv_cases = [(3, 64, 3), (64, 128, 3), (3, 16, 5)] + [
         (int(rng.integers(1, 300)), int(rng.integers(1, 300)), int(rng.integers(1, 8))) for _ in range(2)
     ]
@@ -206,17 +267,18 @@ def _count_items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-def _param_items(rng: np.random.Generator) -> list[Item]:
-    (c1_in, c1_out), (c2_in, c2_out) = fill_channels(VGG_INPUT[0], VGG_CONVS)[:2]
+def _param_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
+    image, convs, fc1 = stack(givens)
+    (c1_in, c1_out), (c2_in, c2_out) = fill_channels(image[0], convs)[:2]
     k = VGG_CONV_KERNEL
     answers = {
         "PARAMS_CONV1": conv_params(c1_in, c1_out, k),
         "PARAMS_CONV2": conv_params(c2_in, c2_out, k),
-        "PARAMS_FC1": fc_params(*FC1),
+        "PARAMS_FC1": fc_params(*fc1),
     }
+    mistakes = [params_bias_forgotten(givens)]
     return [
-        Item(name, 0.5, [Probe(name, name)], value, [PARAMS_BIAS_FORGOTTEN], entries=())
-        for name, value in answers.items()
+        Item(name, 0.5, [Probe(name, name)], value, mistakes, entries=()) for name, value in answers.items()
     ]
 
 
@@ -227,3 +289,29 @@ PARTS = [
     Part("test_param_counts", "2c ii conv_params and fc_params", _count_items),
     Part("test_vgg_params", "2c ii PARAMS_CONV1, PARAMS_CONV2, PARAMS_FC1", _param_items),
 ]
+
+# The practice notebook's task text and solutions (graders/practice/notebook.py).
+PRACTICE_TASK = (
+    "## 2c) CNN arithmetic\n\nPyTorch's notation: `Conv(C_in, C_out, K, S, P)`, `MaxPool(K, S)` (no "
+    "padding). Write `conv2d_output_shape` and `maxpool2d_output_shape` (the output `(C, H, W)` for an "
+    "input `(C, H, W)`). Your image is `VGG_C` x `VGG_H` x `VGG_H`; it passes through Conv(?, ?, 3, 1, 1), "
+    "ReLU, MaxPool(2, 2), Conv(`CONV2_IN`, ?, 3, 1, 1), ReLU, MaxPool(2, 2), Conv(`CONV3_IN`, "
+    "`CONV3_OUT`, 3, 1, 1), ReLU, MaxPool(2, 2), Conv(?, `CONV4_OUT`, 3, 1, 1), ReLU, MaxPool(2, 2). Fill "
+    "in the `?` (`CONV1_IN`, `CONV1_OUT`, `CONV2_OUT`, `CONV4_IN`), list the 12 shapes in `VGG_SHAPES`, "
+    "write `conv_params` and `fc_params` (with bias), and count the parameters of the first two "
+    "convolutions and of FC(`FC1_IN`, `FC1_OUT`)."
+)
+PRACTICE_SOLUTIONS = {
+    "vgg_channels": "### BEGIN SOLUTION\nCONV1_IN, CONV1_OUT = VGG_C, CONV2_IN\nCONV2_OUT = CONV3_IN\n"
+    "CONV4_IN = CONV3_OUT\n### END SOLUTION",
+    "vgg_shapes": "### BEGIN SOLUTION\nVGG_SHAPES = []\n_shape = (VGG_C, VGG_H, VGG_H)\n"
+    "for _c_in, _c_out in [(CONV1_IN, CONV1_OUT), (CONV2_IN, CONV2_OUT), (CONV3_IN, CONV3_OUT), "
+    "(CONV4_IN, CONV4_OUT)]:\n"
+    "    _shape = conv2d_output_shape(_shape, _c_out, 3, 1, 1)\n"
+    "    VGG_SHAPES += [_shape, _shape]  # the conv, then the ReLU\n"
+    "    _shape = maxpool2d_output_shape(_shape, 2, 2)\n"
+    "    VGG_SHAPES.append(_shape)\n### END SOLUTION",
+    "vgg_params": "### BEGIN SOLUTION\nPARAMS_CONV1 = conv_params(CONV1_IN, CONV1_OUT, 3)\n"
+    "PARAMS_CONV2 = conv_params(CONV2_IN, CONV2_OUT, 3)\nPARAMS_FC1 = fc_params(FC1_IN, FC1_OUT)\n"
+    "### END SOLUTION",
+}

@@ -26,6 +26,13 @@ GIVENS_ENV = "CVEXAM_PRACTICE_GIVENS"  # set at autograde: the numbers, with no 
 DEFAULT_URL = "http://127.0.0.1:8790"
 
 
+def _value(given):
+    """A given as the notebook uses it: numbers as numpy arrays, a list of texts as it is."""
+    if isinstance(given, list) and not (given and isinstance(given[0], str)):
+        return np.array(given)
+    return given
+
+
 class PracticeError(RuntimeError):
     """The practice service could not answer; the message says what to do."""
 
@@ -89,10 +96,13 @@ class Practice:
             self.student = reply.get("student", self.student)
             state = {"student": self.student, "retry": self.retry, "seed": reply["seed"]}
             self.state_path.write_text(json.dumps(state) + "\n")
-        self.givens = {k: np.array(v) if isinstance(v, list) else v for k, v in reply["givens"].items()}
+        self.givens = {k: _value(v) for k, v in reply["givens"].items()}
         self._namespace().update(self.givens)
         print(f"Your numbers ({self.student}, variant {self.retry + 1}):")
         for name, value in self.givens.items():
+            if isinstance(value, list):  # statements: one a line
+                print(f"  {name}:" + "".join(f"\n    {i}. {text}" for i, text in enumerate(value)))
+                continue
             shown = np.array2string(value, separator=", ") if isinstance(value, np.ndarray) else repr(value)
             print(f"  {name} = {shown}".replace("\n", "\n" + " " * (len(name) + 5)))
 
