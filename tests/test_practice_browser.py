@@ -41,7 +41,9 @@ def _output(page, containing: str) -> str:
     cell = page.locator(f"{NOTEBOOK} .jp-CodeCell:has-text('{containing}')").first
     cell.scroll_into_view_if_needed()
     cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
-    return cell.locator(".jp-OutputArea").inner_text()
+    # textContent, not innerText: JupyterLab skips rendering cells out of view, and innerText
+    # of what is not rendered is empty.
+    return cell.locator(".jp-OutputArea").text_content() or ""
 
 
 def _run_cell(page, containing: str) -> None:

@@ -8,6 +8,7 @@ students (existing accounts and passwords are kept).
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -172,6 +173,8 @@ def remove(args: argparse.Namespace) -> int:
         return 1
     state = json.loads(state_files[0].read_text())
     _stop_orphaned_proxy(prefix / "hub" / config.PROXY_PID)
+    # and the practice service a dead hub left (it runs with --course <prefix>/courses/...)
+    subprocess.run(["pkill", "-TERM", "-f", f"--course {re.escape(str(prefix))}/courses/"], check=False)
     for line in accounts.remove(state["made"]):
         print(f"classroom: removed {line}")
     subprocess.run(["rm", "-rf", str(prefix)], check=True)
