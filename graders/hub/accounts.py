@@ -3,7 +3,6 @@ home folders closed to everyone else, and a record of what was made so that
 `hub --remove` takes away exactly that."""
 
 import grp
-import json
 import pwd
 import subprocess
 from pathlib import Path
@@ -66,17 +65,6 @@ def ensure_user(name: str, home: Path, primary_group: str, made: dict) -> None:
 
 def set_passwords(passwords: dict[str, str]) -> None:
     _run("chpasswd", stdin="".join(f"{name}:{password}\n" for name, password in passwords.items()))
-
-
-def load_made(record: Path) -> dict:
-    if record.exists():
-        return json.loads(record.read_text())
-    return {"users": [], "groups": []}
-
-
-def save_made(record: Path, made: dict) -> None:
-    record.write_text(json.dumps(made, indent=1))
-    record.chmod(0o600)
 
 
 def remove(made: dict) -> list[str]:

@@ -6,6 +6,7 @@ students (existing accounts and passwords are kept).
 """
 
 import argparse
+import grp
 import json
 import os
 import re
@@ -106,11 +107,7 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
     if new_passwords:
         _write_passwords(layout, new_passwords)
 
-    gid = int(
-        subprocess.run(["getent", "group", instructors_group], capture_output=True, text=True).stdout.split(
-            ":"
-        )[2]
-    )
+    gid = grp.getgrnam(instructors_group).gr_gid
     envs = environments.ensure(args.envs.resolve(), REPO, gid)
     course = config.course_folder(layout, REPO, state["instructors"][0], instructors_group)
     if people:
@@ -167,11 +164,11 @@ def _stop_orphaned_proxy(pid_file: Path) -> None:
 
 def remove(args: argparse.Namespace) -> int:
     prefix = args.prefix.resolve()
-    state_files = list((prefix / "hub").glob("classroom.json"))
-    if not state_files:
-        print(f"classroom: nothing to remove at {prefix} (no hub/classroom.json)", file=sys.stderr)
+    layout = config.Layout(prefix, "")
+    if not _state_file(layout).exists():
+        print(f"classroom: nothing to remove at {prefix} (no {_state_file(layout)})", file=sys.stderr)
         return 1
-    state = json.loads(state_files[0].read_text())
+    state = _load_state(layout)
     _stop_orphaned_proxy(prefix / "hub" / config.PROXY_PID)
     # and the practice service a dead hub left (it runs with --course <prefix>/courses/...)
     subprocess.run(["pkill", "-TERM", "-f", f"--course {re.escape(str(prefix))}/courses/"], check=False)
