@@ -48,3 +48,48 @@ def test_many_processes_write_the_gradebook_without_errors_or_losses(tmp_path):
     errors, submissions = _hammer(tmp_path)
     assert errors == [None] * WRITERS
     assert submissions == WRITERS * ROUNDS
+
+
+INCREMENTS, COUNTERS = 25, 4
+
+
+def _increment(db_url: str, serialized: bool) -> str | None:
+    """Read-modify-write in one transaction, as nbgrader's update_or_create_* do: read a
+    value, then write it back changed. Only serialized transactions lose no update."""
+    import time
+
+    if serialized:
+        serialize_sqlite_transactions()
+    try:
+        for _ in range(INCREMENTS):
+            with Gradebook(db_url) as gb:
+                student = gb.find_student("counter")
+                value = int(student.first_name)
+                time.sleep(0.002)  # another process reads the same value here, unless serialized
+                student.first_name = str(value + 1)
+                gb.db.commit()
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _count(tmp_path, serialized: bool) -> tuple[list[str | None], int]:
+    db_url = f"sqlite:///{tmp_path / f'counter-{serialized}.db'}"
+    with Gradebook(db_url) as gb:
+        gb.add_student("counter", first_name="0")
+    context = multiprocessing.get_context("spawn")  # no listeners inherited from this process
+    with context.Pool(COUNTERS) as pool:
+        errors = pool.starmap(_increment, [(db_url, serialized)] * COUNTERS)
+    with Gradebook(db_url) as gb:
+        return errors, int(gb.find_student("counter").first_name)
+
+
+def test_transactions_are_serialized_so_no_update_is_lost(tmp_path):
+    """The listeners' point: with BEGIN IMMEDIATE every read-then-write transaction holds the
+    write lock from its first read, so concurrent increments all count. Without it (sqlite's
+    own deferred transactions), updates are lost: the same test run unserialized shows it."""
+    errors, total = _count(tmp_path, serialized=True)
+    assert errors == [None] * COUNTERS
+    assert total == INCREMENTS * COUNTERS
+    errors, total = _count(tmp_path, serialized=False)
+    assert total < INCREMENTS * COUNTERS or any(errors), "the unserialized run should lose updates"

@@ -24,11 +24,12 @@ from IPython.display import publish_display_data
 _asarray, _array, _linspace, _unique = np.asarray, np.array, np.linspace, np.unique
 _errstate = np.errstate
 _dumps, _loads = json.dumps, json.loads
-_signal, _setitimer, _SIGALRM, _ITIMER_REAL = (
-    signal.signal,
-    signal.setitimer,
+_signal, _setitimer = signal.signal, signal.setitimer
+_SIGALRM, _ITIMER_REAL, _SIGPROF, _ITIMER_PROF = (
     signal.SIGALRM,
     signal.ITIMER_REAL,
+    signal.SIGPROF,
+    signal.ITIMER_PROF,
 )
 _monotonic = time.monotonic
 _catch_warnings, _simplefilter = warnings.catch_warnings, warnings.simplefilter
@@ -39,6 +40,9 @@ REPORTER_NAME = "__cvexam_report__"
 MAX_ELEMENTS = 100_000
 MAX_TEXT = 500
 MAX_LINE_POINTS = 2_000
+# A call's budget is CPU time of the kernel (its own code, not the machine's load); a call that
+# waits instead of computing is stopped at WALL_FACTOR times the budget of wall time.
+WALL_FACTOR = 3
 
 
 class ProbeTimeout(BaseException):
@@ -114,11 +118,13 @@ def _on_alarm(signum, frame):
     raise ProbeTimeout()
 
 
-def _run_probe(user_ns: dict, probe: dict, budget: float) -> dict:
-    """Look up probe["name"], call it on probe["args"] if given, encode the result."""
+def _call(user_ns: dict, probe: dict, budget: float) -> dict:
+    """Look up probe["name"], call it on probe["args"] if given, encode the result; stop it
+    after `budget` seconds of CPU time (or WALL_FACTOR times that of wall time)."""
     result = {"id": probe["id"]}
-    previous = _signal(_SIGALRM, _on_alarm)
-    _setitimer(_ITIMER_REAL, budget)
+    previous = _signal(_SIGPROF, _on_alarm), _signal(_SIGALRM, _on_alarm)
+    _setitimer(_ITIMER_PROF, budget)
+    _setitimer(_ITIMER_REAL, budget * WALL_FACTOR)
     started = _monotonic()
     try:
         with _catch_warnings(record=True) as caught:
@@ -142,9 +148,20 @@ def _run_probe(user_ns: dict, probe: dict, budget: float) -> dict:
     except BaseException as exc:
         result["error"] = _error(exc)
     finally:
+        _setitimer(_ITIMER_PROF, 0)
         _setitimer(_ITIMER_REAL, 0)
-        _signal(_SIGALRM, previous)
+        _signal(_SIGPROF, previous[0])
+        _signal(_SIGALRM, previous[1])
         result["seconds"] = round(_monotonic() - started, 3)
+    return result
+
+
+def _run_probe(user_ns: dict, probe: dict, budget: float) -> dict:
+    """One probe call; a call that ran out of time is tried once more before it counts (a
+    burst of load, or a first call that paid for imports, costs no points)."""
+    result = _call(user_ns, probe, budget)
+    if "timeout" in result:
+        result = _call(user_ns, probe, budget) | {"retried": True}
     return result
 
 

@@ -77,7 +77,9 @@ class InjectProbes(NbGraderPreprocessor):
         2026, help="Mixed with the student id and the grade_id to draw each part's random probes."
     ).tag(config=True)
     call_budget = Float(
-        5.0, help="Seconds one call of a student's function may take before it counts as timed out."
+        5.0,
+        help="Seconds of CPU time one call of a student's function may take (and three times that of wall "
+        "time) before it counts as timed out; a call that ran out is tried once more first.",
     ).tag(config=True)
 
     practice_assignments = List(
