@@ -103,7 +103,7 @@ ESCAPED = bool({int(p) for p in os.listdir("/proc") if p.isdigit()} - {1, os.get
     "reaches-the-kernel-factory": """
 import glob, socket
 ESCAPED = False
-for path in glob.glob("/tmp/**/*socket*", recursive=True) + glob.glob("/tmp/cvexam-ipc/factory*/*"):
+for path in glob.glob("/tmp/**/*socket*", recursive=True) + glob.glob("/tmp/cvexam-ipc*/factory*/*"):
     try:
         socket.socket(socket.AF_UNIX).connect(path)
         ESCAPED = True

@@ -4,6 +4,9 @@ kernel the usual way."""
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,7 +23,9 @@ pytestmark = pytest.mark.skipif(
     sandbox.unusable_reason() is not None, reason=f"no sandbox: {sandbox.unusable_reason()}"
 )
 
-INSPECT = """
+INSPECT = (
+    f"IPC = {str(sandbox.IPC_DIR)!r}\n"
+    + """
 import json, os, socket
 try:
     open("written.txt", "w").close()
@@ -31,9 +36,10 @@ print(json.dumps({
     "uid": os.getuid(), "pid": os.getpid(), "hostname": socket.gethostname(), "cwd": os.getcwd(),
     "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
     "tmp": sorted(os.listdir("/tmp")), "folder_writable": writable, "env": sorted(os.environ),
-    "root": sorted(os.listdir("/")), "ipc": sorted(os.listdir("/tmp/cvexam-ipc")),
+    "root": sorted(os.listdir("/")), "ipc": sorted(os.listdir(IPC)),
 }))
 """
+)
 
 
 def _kernel() -> KernelManager:
@@ -108,3 +114,53 @@ def test_without_the_factory_a_kernel_starts_the_usual_way(tmp_path, capfd, monk
     monkeypatch.setenv(FACTORY, str(tmp_path / "no-such-socket"))
     assert _run(tmp_path, "print(6 * 7)").strip() == "42"
     assert "the kernel factory is unreachable" in capfd.readouterr().err
+
+
+ACCOUNTS_CHANGE = """
+import os, sys
+from pathlib import Path
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+from graders.sandbox import system as sandbox
+from graders.sandbox.factory_client import warm_kernels
+
+def run(folder):
+    nb = new_notebook(cells=[new_code_cell("print(6 * 7)")])
+    km = KernelManager(kernel_name="cvexam-sandbox", transport="ipc", ip=sandbox.ipc_prefix())
+    try:
+        NotebookClient(nb, km=km, timeout=60, resources={"metadata": {"path": folder}}).execute()
+    finally:
+        km.shutdown_kernel(now=True)
+    return "".join(o.get("text", "") for o in nb.cells[0].outputs).strip()
+
+with warm_kernels():
+    print("RESULT", run(sys.argv[1]), flush=True)
+    new = Path("/etc/passwd.new")  # as useradd does: a new file renamed into place
+    new.write_text(Path("/etc/passwd").read_text() + "cvexamtest:x:4242:4242::/nonexistent:/bin/false\\n")
+    os.rename(new, "/etc/passwd")
+    print("RESULT", run(sys.argv[1]), flush=True)
+"""
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux's unshare")
+def test_kernels_still_fork_after_the_account_files_change(tmp_path):
+    """Accounts added while a run grades (the hub classroom's useradd) replace /etc/passwd; the
+    factory's kernels must not depend on the file it saw at start. Played in a mount namespace
+    of the test's own, over a copy of /etc: the machine's /etc is not touched."""
+    etc = tmp_path / "etc"
+    subprocess.run(["cp", "-a", "/etc", str(etc)], check=True)
+    script = tmp_path / "accounts_change.py"
+    script.write_text(ACCOUNTS_CHANGE)
+    work = tmp_path / "work"
+    work.mkdir()
+    command = f"mount --bind {etc} /etc && exec {sys.executable} {script} {work}"
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line for line in done.stdout.splitlines() if line.startswith("RESULT")] == ["RESULT 42"] * 2
+    assert "[graders.sandbox]" not in done.stderr, done.stderr[-3000:]  # no fallback to a fresh start

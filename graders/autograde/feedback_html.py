@@ -21,6 +21,7 @@ from nbconvert.exporters import HTMLExporter
 from nbformat import NotebookNode
 
 LABELS = "cvexam_labels"  # resources[LABELS]: each graded cell's label, set by PrepareFeedback
+PENDING = "cvexam_pending"  # resources[PENDING]: parts awaiting a grader, with their points
 MATHJAX = re.compile(r"\s*<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 RENDERED_MARKDOWN = re.compile(r'(<div class="text_cell_render[^"]*">)(.*?)(</div>)', re.S)
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -72,6 +73,30 @@ def label_contents(page: str, labels: dict[str, str]) -> str:
     return TOC_ENTRY.sub(entry, page)
 
 
+SCORE = r"Score: -?[\d.]+ / [\d.]+"
+NOTEBOOK_SCORE = re.compile(r"(<h4>[^<]*\()(" + SCORE + r")(\)</h4>)")
+
+
+def mark_pending(page: str, pending: dict[str, float]) -> str:
+    """Parts awaiting a grader say so, in the contents, at the part and beside the notebook's
+    score, instead of nbgrader's "Score: 0.0 / 2.0"."""
+    for grade_id, points in pending.items():
+        name = re.escape(html.escape(grade_id))
+        waiting = f"awaiting a grader, {points:g} point{'s' if points != 1 else ''}"
+        page = re.sub(rf'(<a href="#{name}">[^<]*</a> \()' + SCORE + r"\)", rf"\1{waiting})", page)
+        page = re.sub(
+            rf'(<a name="{name}"></a>\s*<div class="panel-heading">.*?)' + SCORE,
+            lambda m, w=waiting: m.group(1) + w[0].upper() + w[1:],
+            page,
+            count=1,
+            flags=re.S,
+        )
+    if pending:
+        total = sum(pending.values())
+        page = NOTEBOOK_SCORE.sub(rf"\1\2; {total:g} points awaiting a grader\3", page, count=1)
+    return page
+
+
 class FeedbackHTMLExporter(HTMLExporter):
     """nbconvert's HTMLExporter: maths as MathML, labelled contents, templates compiled once."""
 
@@ -83,4 +108,5 @@ class FeedbackHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb: NotebookNode, resources: dict | None = None, **kw) -> tuple[str, dict]:
         page, resources = super().from_notebook_node(nb, resources, **kw)
         page = MATHJAX.sub("", page, count=1)
+        page = mark_pending(page, resources.get(PENDING, {}))
         return label_contents(render_math(page), resources.get(LABELS, {})), resources

@@ -15,12 +15,13 @@ import numpy as np
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 from nbgrader import utils
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from graders.autograde import harness, verdicts, wire
-from graders.autograde.feedback_html import LABELS
+from graders.autograde.feedback_html import LABELS, PENDING
 from graders.autograde.record import METADATA_KEY
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT as PRACTICE
@@ -93,6 +94,8 @@ class InjectProbes(NbGraderPreprocessor):
         student = str(resources.get("nbgrader", {}).get("student", ""))
         state = {"nonce": secrets.token_hex(16), "parts": {}, "sources": {}}
         retry = None
+        for cell in nb.cells:  # verdicts come from this run's grader only, never from the submission
+            cell.metadata.pop(METADATA_KEY, None)
         if resources.get("nbgrader", {}).get("assignment") in self.practice_assignments:
             retry, _ = read_retry(Path(resources.get("metadata", {}).get("path") or "."))
         for cell in nb.cells:
@@ -154,6 +157,17 @@ class GradeReports(NbGraderPreprocessor):
         return nb, resources
 
 
+def _pending(info: dict) -> dict[str, float]:
+    """The notebook's parts graded by hand that no person has graded yet, with their points."""
+    with Gradebook(info["db_url"]) as gb:
+        notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+        return {
+            g.name: float(g.max_score)
+            for g in notebook.grades
+            if g.auto_score is None and g.manual_score is None
+        }
+
+
 class PrepareFeedback(NbGraderPreprocessor):
     """In generate_feedback, after GetGrades: label each graded cell by its part (the table of
     contents shows it), and drop the bare score output of each graded test cell (its verdict
@@ -161,6 +175,7 @@ class PrepareFeedback(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         names = labels()
+        resources[PENDING] = _pending(resources["nbgrader"])
         resources[LABELS] = {}
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

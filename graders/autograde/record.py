@@ -9,6 +9,47 @@ Plain data (standard library only), so result writers need neither numpy nor tor
 from dataclasses import asdict, dataclass, field
 
 METADATA_KEY = "cvexam_verdict"
+_TEXT = {"type": ["string", "null"], "maxLength": 20_000}
+_NUMBER = {"type": "number"}
+# A record as a reader accepts it (JSON Schema): result writers validate each record on its own,
+# so one bad record costs only its part.
+SCHEMA = {
+    "type": "object",
+    "required": ["grade_id", "title", "points", "earned"],
+    "properties": {
+        "grade_id": {"type": "string", "maxLength": 200},
+        "title": {"type": "string", "maxLength": 500},
+        "points": _NUMBER,
+        "earned": _NUMBER,
+        "note": _TEXT,
+        "seconds": _NUMBER,
+        "items": {
+            "type": "array",
+            "maxItems": 1000,
+            "items": {
+                "type": "object",
+                "required": ["label", "points", "earned"],
+                "additionalProperties": False,
+                "properties": {
+                    "label": {"type": "string", "maxLength": 500},
+                    "points": _NUMBER,
+                    "earned": _NUMBER,
+                    **{key: _TEXT for key in ("problem", "mistake", "diagnosis", "hint")},
+                },
+            },
+        },
+        "mistakes": {
+            "type": "array",
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "required": ["name", "hint"],
+                "additionalProperties": False,
+                "properties": {"name": {"type": "string"}, "hint": {"type": "string"}},
+            },
+        },
+    },
+}
 PASS, FAIL = "✓", "✗"
 
 

@@ -101,7 +101,8 @@ def _plots(results: list[SubmissionResult]) -> tuple[str, str]:
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
     top = max((r.max_score for r in results), default=1)
-    ax.hist([r.score for r in results], bins=min(20, max(5, len(results))), range=(0, top), color="#4c72b0")
+    scores = [r.score for r in results if r.graded]  # one not graded has no score to show
+    ax.hist(scores, bins=min(20, max(5, len(scores))), range=(0, top), color="#4c72b0")
     ax.set(xlabel="score", ylabel="submissions", title="Score histogram")
     histogram = _png(fig)
     plt.close(fig)

@@ -3,8 +3,10 @@
 demo   the whole run on the demo class: release, submissions, grading, feedback,
        exports and the class report, with a sqlite gradebook in this folder
 grade  grade what is in submitted/ (all students, or --student ...)
-ci     grade and write every result file under one folder; exit 0 when grading
-       ran, whatever the scores, non-zero when the pipeline itself failed
+ci     grade and write every result file under one folder; exit 0 when every
+       submission was graded, whatever the scores; 1 when one could not be; 2 when
+       there is nothing to grade
+feedback  after marking by hand: feedback pages and result files again, from the gradebook
 new-question  scaffold a question: graders/questions/ID.py and its cells in a source notebook
 points        check (or --write) each test cell's points against its question's
 """
@@ -14,19 +16,21 @@ import os
 import shutil
 import sys
 import traceback
-import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SAWarning
+# Heavy imports (nbgrader, torch, the questions) are made where a command needs them, so that
+# `--help` and argument errors answer at once.
+if TYPE_CHECKING:
+    from graders.instructor.course import Course
+    from graders.instructor.grading import Speed
+    from graders.instructor.results import SubmissionResult
 
-from graders.instructor import authoring, class_report, demo_class, exports, lms_zip
-from graders.instructor.cluster import grade_on_cluster
-from graders.instructor.course import Course, CourseError
-from graders.instructor.grading import Speed, grade, students_in
-from graders.practice import notebook, service
 
+def _generate(course: "Course", assignment: str) -> None:
+    from graders.instructor import authoring
+    from graders.instructor.course import CourseError
 
-def _generate(course: Course, assignment: str) -> None:
     mismatches = authoring.point_mismatches(course, assignment)
     if mismatches:
         listed = "\n  ".join(mismatches)
@@ -39,7 +43,7 @@ def _generate(course: Course, assignment: str) -> None:
         raise CourseError(f"generate_assignment {assignment} failed:\n{outcome.get('error', '')}")
 
 
-def _ensure_generated(course: Course, assignment: str) -> None:
+def _ensure_generated(course: "Course", assignment: str) -> None:
     """autograde needs the assignment in the gradebook: generate it if it is not there yet."""
     with course.gradebook() as gb:
         if any(a.name == assignment for a in gb.assignments):
@@ -48,16 +52,41 @@ def _ensure_generated(course: Course, assignment: str) -> None:
     _generate(course, assignment)
 
 
-def _report(course: Course, results, out: Path, assignment: str) -> None:
+def _report(course: "Course", fresh: "list[SubmissionResult]", out: Path, assignment: str) -> list:
+    """Write every result file from the whole class in the gradebook: this run's results for
+    the students just graded, the gradebook's (hand marks included) for everyone else."""
+    from graders.instructor import class_report, exports
+    from graders.instructor.results import keep, whole_class
+    from graders.questions import labels
+
+    for result in fresh:
+        keep(course, result)
+    results = whole_class(course, assignment, fresh, labels())
     written = exports.write_all(course, results, out)
     page = out / "report.html"
     class_report.write_html(results, page, f"{assignment}: class report", course.folder("feedback"))
     print(class_report.as_text(results))
     print(f"\nfeedback: {course.folder('feedback')}/<student>/{assignment}/ (HTML and notebook)")
     print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
+    return results
 
 
-def demo(course: Course, out: Path, speed: Speed) -> int:
+def _honest_exit(results: "list[SubmissionResult]") -> int:
+    """0 when every submission was graded; 1, with the reasons, when some could not be (their
+    results say "not graded", never a 0 they did not earn)."""
+    failed = [r for r in results if not r.graded]
+    for result in failed:
+        print(f"error: {result.student} was not graded: {result.why_zero()}", file=sys.stderr)
+    if failed and len(failed) == len(results):
+        print(f"error: none of the {len(results)} submission(s) could be graded", file=sys.stderr)
+    elif failed:
+        print(f"error: {len(failed)} of {len(results)} submission(s) could not be graded", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def demo(course: "Course", out: Path, speed: "Speed") -> int:
+    from graders.instructor import demo_class
+
     assignment = course.default_assignment()
     print(f"demo: releasing {assignment} and handing in the demo class, generated from the course:")
     _generate(course, assignment)
@@ -72,18 +101,22 @@ def demo(course: Course, out: Path, speed: Speed) -> int:
     )
     results = _grade(course, assignment, students, speed)
     _report(course, results, out, assignment)
-    return 0
+    return _honest_exit(results)
 
 
 def grade_command(
-    course: Course,
+    course: "Course",
     assignment: str | None,
     students: list[str] | None,
     out: Path,
-    speed: Speed,
+    speed: "Speed",
     archive: Path | None = None,
 ) -> int:
-    assignment = assignment or course.default_assignment()
+    from graders.instructor import lms_zip
+    from graders.instructor.course import CourseError
+    from graders.instructor.grading import students_in
+
+    assignment = course.assignment(assignment)
     if archive is not None:
         _ensure_generated(course, assignment)  # zip_collect checks names against the release
         collected = lms_zip.collect(course, assignment, archive)
@@ -96,6 +129,13 @@ def grade_command(
                 "name_userid_submissionid_file.ipynb; see c.FileNameCollectorPlugin.named_regexp)",
                 file=sys.stderr,
             )
+        if collected.replaced:
+            print(
+                f"{len(collected.replaced)} file(s) of submitted/ replaced by newer ones from {archive.name} "
+                f"(the old ones kept in {collected.folder}/replaced/): {', '.join(collected.replaced)}"
+            )
+        if collected.late:
+            print(f"marked late by the LMS: {', '.join(collected.late)} (kept in each one's lms_late.txt)")
         students = students or collected.students
     students = students or students_in(course, assignment)
     if not students:
@@ -103,23 +143,47 @@ def grade_command(
     _ensure_generated(course, assignment)
     results = _grade(course, assignment, students, speed)
     _report(course, results, out, assignment)
-    return 0
+    return _honest_exit(results)
 
 
-def ci(course: Course, assignment: str | None, students: list[str] | None, out: Path, speed: Speed) -> int:
-    """Grade what is present; 0 when grading ran, whatever the scores; 1 when the pipeline broke."""
-    assignment = assignment or course.default_assignment()
+def feedback(course: "Course", assignment: str | None, students: list[str] | None, out: Path) -> int:
+    """After marking by hand: the feedback pages again from the gradebook (scores and comments)
+    and every result file, without grading again. Then `nbgrader release_feedback`."""
+    from graders.instructor.grading import regenerate_feedback
+
+    assignment = course.assignment(assignment)
+    done = regenerate_feedback(course, assignment, students)
+    print(f"feedback: {len(done)} submission(s) of {assignment} made again from the gradebook")
+    results = _report(course, [], out, assignment)
+    return 0 if results else 1
+
+
+def ci(
+    course: "Course", assignment: str | None, students: list[str] | None, out: Path, speed: "Speed"
+) -> int:
+    """Grade what is present; 0 when everything was graded, whatever the scores; 1 when a
+    submission could not be graded or the pipeline broke; 2 when there is nothing to grade."""
+    from graders.instructor import exports
+    from graders.instructor.course import CourseError
+    from graders.instructor.grading import students_in
+
+    assignment = course.assignment(assignment)
+    students = students or students_in(course, assignment)
+    if not students:
+        raise CourseError(
+            f"nothing to grade: no {course.folder('submitted')}/<student>/{assignment}/ (was the work "
+            "handed in under submitted/?)"
+        )
     try:
         _generate(course, assignment)
-        students = students or students_in(course, assignment)
-        results = _grade(course, assignment, students, speed) if students else []
-        _report(course, results, out, assignment)
+        results = _report(course, _grade(course, assignment, students, speed), out, assignment)
     except CourseError:
         raise
     except Exception:
         traceback.print_exc()
         print("error: the grading pipeline itself failed (see above)", file=sys.stderr)
         return 1
+    results = [r for r in results if r.student in students]
     for result in results:
         print(f"{result.student}: {exports.points_line(result)}")
     github_output = os.environ.get("GITHUB_OUTPUT")
@@ -130,7 +194,7 @@ def ci(course: Course, assignment: str | None, students: list[str] | None, out: 
     if step_summary:
         with open(step_summary, "a") as f:
             f.write(exports.markdown(results))
-    return 0
+    return _honest_exit(results)
 
 
 WORKERS_HELP = "submissions graded side by side (default: one more than the cores)"
@@ -139,8 +203,13 @@ CLUSTER_HELP = "grade on a Dask cluster: the scheduler's address (tcp://host:878
 UNSANDBOXED_HELP = "on a cluster, let workers without bubblewrap grade unsandboxed"
 
 
-def _grade(course: Course, assignment: str, students: list[str], speed: Speed):
+def _grade(
+    course: "Course", assignment: str, students: list[str], speed: "Speed"
+) -> "list[SubmissionResult]":
     """Grade here (a pool of processes) or on a Dask cluster, as `speed` says."""
+    from graders.instructor.cluster import grade_on_cluster
+    from graders.instructor.grading import grade
+
     if speed.cluster:
         return grade_on_cluster(
             course, assignment, students, speed.cluster, allow_unsandboxed=speed.allow_unsandboxed
@@ -154,8 +223,10 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def new_question(course: Course, assignment: str | None, name: str, notebook: str, title: str) -> int:
-    assignment = assignment or course.default_assignment()
+def new_question(course: "Course", assignment: str | None, name: str, notebook: str, title: str) -> int:
+    from graders.instructor import authoring
+
+    assignment = course.assignment(assignment)
     written = authoring.new_question(course, assignment, name, notebook, title)
     print(f"new question {name}: wrote {written[0]} and appended its cells to {written[1]}")
     print(
@@ -165,8 +236,10 @@ def new_question(course: Course, assignment: str | None, name: str, notebook: st
     return 0
 
 
-def points(course: Course, assignment: str | None, write: bool) -> int:
-    assignment = assignment or course.default_assignment()
+def points(course: "Course", assignment: str | None, write: bool) -> int:
+    from graders.instructor import authoring
+
+    assignment = course.assignment(assignment)
     if write:
         for line in authoring.write_points(course, assignment) or [
             "every test cell has its question's points"
@@ -222,14 +295,35 @@ def main(argv: list[str] | None = None) -> int:
         "--hub", action="store_true", help="run as a JupyterHub service: students known by their hub token"
     )
     sub.add_parser("practice-notebook", help="write source/cv_practice/ from the exam and the questions")
+    feedback_p = sub.add_parser(
+        "feedback", help="after marking by hand: feedback and result files again, from the gradebook"
+    )
+    feedback_p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
+    feedback_p.add_argument("--student", action="append", help="only this student (repeatable)")
+    feedback_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
     args = parser.parse_args(argv)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "practice-notebook":
+        from graders.practice import notebook
+
         print(f"wrote {notebook.write(args.course.resolve())}")
         return 0
     if args.command == "practice-service":
+        from graders.practice import service
+
         args.log.parent.mkdir(parents=True, exist_ok=True)
         service.serve(args.host, args.port, args.log, args.hub)
         return 0
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    from graders.instructor.course import Course, CourseError
+    from graders.instructor.grading import Speed
+
     # nbgrader 0.9's gradebook trips SQLAlchemy's autoflush warnings on every submission.
     warnings.filterwarnings("ignore", category=SAWarning)
     try:
@@ -239,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "points":
             return points(course, args.assignment, args.write)
         out = args.out if args.out.is_absolute() else course.root / args.out
+        if args.command == "feedback":
+            try:
+                return feedback(course, args.assignment, args.student, out)
+            finally:
+                course.hand_back()
         speed = Speed(args.workers, not args.fresh_kernels, args.cluster, args.allow_unsandboxed)
         try:
             if args.command == "demo":

@@ -107,6 +107,16 @@ class Course:
     def assignments(self) -> list[str]:
         return sorted(p.name for p in self.folder("source").iterdir() if p.is_dir())
 
+    def assignment(self, name: str | None) -> str:
+        """`name` if the course has that assignment, else the course's one assignment; an
+        unknown name is refused with the names that exist."""
+        if name is None:
+            return self.default_assignment()
+        if name not in self.assignments():
+            known = ", ".join(self.assignments()) or "none"
+            raise CourseError(f"no assignment {name!r} in {self.folder('source')}/ (the course has: {known})")
+        return name
+
     def default_assignment(self) -> str:
         """The course's one assignment (the practice assignment beside it does not count)."""
         found = [a for a in self.assignments() if a != PRACTICE] or self.assignments()

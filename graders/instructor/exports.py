@@ -6,7 +6,9 @@ $GITHUB_STEP_SUMMARY, and nbgrader's own CSV export of the gradebook.
 """
 
 import base64
+import csv
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +16,14 @@ from nbgrader.plugins import CsvExportPlugin
 
 from graders.instructor.course import Course
 from graders.instructor.results import PartResult, SubmissionResult, save
+
+# What XML 1.0 cannot hold, even escaped: control characters (but tab, newline and carriage
+# return), lone surrogates and the two non-characters. A student's output may contain any.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)
 
 
 def _points(x: float) -> str:
@@ -29,6 +39,8 @@ def _submission_note(result: SubmissionResult) -> str:
     if result.seconds_late > 0:
         hours = result.seconds_late / 3600
         notes.append(f"submitted {hours:.1f} h late (penalty {_points(result.late_penalty)})")
+    if result.late_by_lms:
+        notes.append(f"marked late by the LMS: {', '.join(result.late_by_lms)}")
     return "\n".join(notes)
 
 
@@ -101,26 +113,29 @@ def junit(results: list[SubmissionResult]) -> str:
         totals = {key: totals[key] + value for key, value in counts.items()}
         skipped = sum(p.status == "pending" for p in result.parts)
         attributes = {k: f"{v:.3f}" if k == "time" else str(v) for k, v in counts.items()}
-        suite = ET.SubElement(suites, "testsuite", name=result.student, skipped=str(skipped), **attributes)
+        suite = ET.SubElement(
+            suites, "testsuite", name=_xml(result.student), skipped=str(skipped), **attributes
+        )
         if not result.graded:
-            case = ET.SubElement(suite, "testcase", classname=result.student, name="grading", time="0")
+            case = ET.SubElement(suite, "testcase", classname=_xml(result.student), name="grading", time="0")
             ET.SubElement(case, "error", message="the submission could not be graded", type="NotGraded")
         for part in result.parts:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"{result.student}.{part.notebook}",
-                name=part.title,
+                classname=_xml(f"{result.student}.{part.notebook}"),
+                name=_xml(part.title),
                 time=f"{part.seconds:.3f}",
             )
             if part.status == "failed":
                 message = f"{part.summary} ({_points(part.score)}/{_points(part.max_score)} points)"
-                ET.SubElement(case, "failure", message=message, type="WrongAnswer").text = _output(part)
+                failure = ET.SubElement(case, "failure", message=_xml(message), type="WrongAnswer")
+                failure.text = _xml(_output(part))
             elif part.status == "pending":
                 ET.SubElement(case, "skipped", message="graded by hand: awaiting a grader")
         note = _submission_note(result)
         if note:
-            ET.SubElement(suite, "system-out").text = note
+            ET.SubElement(suite, "system-out").text = _xml(note)
     for key, value in totals.items():
         suites.set(key, f"{value:.3f}" if key == "time" else str(value))
     ET.indent(suites)
@@ -133,15 +148,31 @@ def markdown(results: list[SubmissionResult]) -> str:
     for r in results:
         note = _submission_note(r).replace("\n", "; ").replace("|", "\\|")
         lines.append(f"| {r.student} | {r.score_text()} | {note or r.why_zero()} |")
-    if results:
-        mean = sum(r.score for r in results) / len(results)
+    graded = [r for r in results if r.graded]
+    if graded:
+        mean = sum(r.score for r in graded) / len(graded)
         lines += ["", f"{len(results)} submissions, mean score {mean:.1f}."]
+    if len(graded) < len(results):
+        lines += ["", f"**{len(results) - len(graded)} submission(s) could not be graded** (see notes)."]
     return "\n".join(lines) + "\n"
 
 
-def nbgrader_csv(course: Course, path: Path) -> None:
+def nbgrader_csv(course: Course, path: Path, not_graded: set[tuple[str, str]] = frozenset()) -> None:
+    """nbgrader's own CSV export, with no score where a submission could not be graded
+    (`not_graded`: its (assignment, student) pairs): nbgrader would write the 0 it holds."""
     with course.gradebook() as gb:
         CsvExportPlugin(config=course.config, to=str(path)).export(gb)
+    if not not_graded:
+        return
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if (row["assignment"], row["student_id"]) in not_graded:
+            row.update(raw_score="", late_submission_penalty="", score="")
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> dict[str, Path]:
@@ -156,14 +187,19 @@ def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> 
         "classroom": folder / "classroom",
     }
     save(results, written["results"])
-    nbgrader_csv(course, written["csv"])
+    nbgrader_csv(course, written["csv"], {(r.assignment, r.student) for r in results if not r.graded})
     written["junit"].write_text(junit(results))
     written["summary"].write_text(markdown(results))
+    written["classroom"].mkdir(exist_ok=True)
     for result in results:
-        gs = written["gradescope"] / result.student
-        gs.mkdir(parents=True, exist_ok=True)
-        (gs / "results.json").write_text(json.dumps(gradescope(result), indent=1))
-        written["classroom"].mkdir(exist_ok=True)
-        (written["classroom"] / f"{result.student}.json").write_text(json.dumps(classroom(result), indent=1))
-        (written["classroom"] / f"{result.student}.txt").write_text(points_line(result) + "\n")
+        gs = written["gradescope"] / result.student / "results.json"
+        room = [written["classroom"] / f"{result.student}.{ext}" for ext in ("json", "txt")]
+        if not result.graded:  # no score it did not earn: the reader sees no result, not a 0
+            for path in (gs, *room):
+                path.unlink(missing_ok=True)
+            continue
+        gs.parent.mkdir(parents=True, exist_ok=True)
+        gs.write_text(json.dumps(gradescope(result), indent=1))
+        room[0].write_text(json.dumps(classroom(result), indent=1))
+        room[1].write_text(points_line(result) + "\n")
     return written

@@ -6,6 +6,7 @@ submission that fails is recorded with its reason and never stops the others."""
 import copy
 import multiprocessing
 import os
+import re
 import shutil
 import sys
 import time
@@ -20,13 +21,14 @@ import torch
 from nbgrader.apps.api import NbGraderAPI
 
 import graders.autograde.preprocessors  # noqa: F401  (imported once here, before the workers fork)
+from graders.instructor import unreadable_feedback
 from graders.instructor.course import Course, CourseError
 from graders.instructor.gradebook_writes import serialize_sqlite_transactions
 from graders.instructor.intake import stage
 from graders.instructor.results import SubmissionResult, collect
 from graders.questions import REGISTRY, labels
 from graders.sandbox.factory_client import warm_kernels
-from graders.sandbox.system import ipc_prefix, status
+from graders.sandbox.system import ensure_ipc_dir, ipc_prefix, status
 
 STAGING = ".grading/submitted"
 LABELS = labels()  # each graded cell's label, for parts that have no verdict
@@ -57,11 +59,17 @@ def students_in(course: Course, assignment: str) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
 
 
+EXCEPTION_LINE = re.compile(
+    r"^\s*((?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Timeout|Fault)\b.*)$", re.M
+)
+
+
 def _failure_reason(result: dict) -> str:
-    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    errors = [line.strip() for line in text.splitlines() if "ERROR" in line or line.startswith("nbgrader")]
-    lines = [line for line in errors if "Please see" not in line]
-    return (lines[-1] if lines else "autograde failed").split("] ", 1)[-1][:300]
+    """What stopped nbgrader's autograde: the last exception it logged (type and message), not
+    its generic "There was an error processing assignment"."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    found = EXCEPTION_LINE.findall(text)
+    return found[-1].strip()[:300] if found else "nbgrader's autograde failed without naming an exception"
 
 
 def zero_ungraded(course: Course, assignment: str, student: str) -> None:
@@ -114,17 +122,43 @@ def grade_one(
         expected,
     )
     problems = list(intake.problems)
+    failure = None
     if intake.staged:
         outcome = api.autograde(assignment, student, force=True, create=True)
         if not outcome["success"]:
-            problems.append(f"autograde failed: {_failure_reason(outcome)}")
-    if not intake.staged or not (course.folder("autograded") / student / assignment).is_dir():
-        zero_ungraded(course, assignment, student)
-    else:
+            failure = f"the grader failed: {_failure_reason(outcome)}"
+    autograded = (course.folder("autograded") / student / assignment).is_dir()
+    if failure is None and not (intake.staged and autograded):
+        zero_ungraded(course, assignment, student)  # nothing could be read: 0, earned
+    elif failure is None:
         api.generate_feedback(assignment, student, force=True)
-    result = collect(course, assignment, student, problems, LABELS)
+    if failure is None:
+        unreadable_feedback.write(course, assignment, student, intake)
+        result = collect(course, assignment, student, problems, LABELS)
+    else:  # the grader's fault, not the student's: no score at all, and says why
+        result = SubmissionResult(student, assignment, problems=[*problems, failure], graded=False)
     result.seconds = round(time.monotonic() - started, 2)
     return result
+
+
+def regenerate_feedback(course: Course, assignment: str, students: Iterable[str] | None = None) -> list[str]:
+    """Feedback again from the gradebook (hand marks and comments), for every graded submission
+    of `assignment` (or `students`), without grading again."""
+    with course.gradebook() as gb:
+        graded = sorted(s.student.id for s in gb.assignment_submissions(assignment))
+    chosen = graded if students is None else [s for s in students if s in graded]
+    missing = sorted(set(students or []) - set(graded))
+    if missing:
+        raise CourseError(f"no graded submission of {assignment} for: {', '.join(missing)}")
+    api = course.api()
+    done = []
+    for student in chosen:
+        if (course.folder("autograded") / student / assignment).is_dir():
+            outcome = api.generate_feedback(assignment, student, force=True)
+            if not outcome["success"]:
+                raise CourseError(f"feedback for {student} failed: {_failure_reason(outcome)}")
+            done.append(student)
+    return done
 
 
 def _grade_one(student: str) -> SubmissionResult:
@@ -185,6 +219,10 @@ def grade(
     missing = [s for s in students if not (course.folder("submitted") / s / assignment).is_dir()]
     if missing:
         raise CourseError(f"no submission of {assignment} for: {', '.join(missing)}")
+    try:
+        ensure_ipc_dir()
+    except PermissionError as exc:
+        raise CourseError(str(exc)) from exc
     workers = max(1, min(speed.workers or (os.cpu_count() or 1) + 1, len(students)))
     serialize_sqlite_transactions()
     _job = _Job(course, staging_api(course), assignment, course.grade_ids(assignment))

@@ -21,9 +21,10 @@ MAX_FILE_BYTES = 500_000_000
 MAX_SOURCE_BYTES = 10_000_000
 SCHEMA_VERSION = 3
 MAX_EXCHANGE_FILE_BYTES = 10_000
-# Written by nbgrader's exchange on submit; release_feedback needs them beside the notebooks.
-# nbgrader's files of a submission, and practice's retry counter: staged, not graded.
-EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt", STATE_FILE)
+LATE_FILE = "lms_late.txt"  # the files an LMS download marked late (graders/instructor/lms_zip.py)
+# Written by nbgrader's exchange on submit (release_feedback needs them beside the notebooks),
+# practice's retry counter and the LMS's late marks: staged, not graded.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt", STATE_FILE, LATE_FILE)
 
 
 @dataclass

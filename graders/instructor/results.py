@@ -8,13 +8,17 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 
-from graders.autograde.record import METADATA_KEY, VerdictRecord
+from graders.autograde.record import METADATA_KEY, SCHEMA, VerdictRecord
 from graders.instructor.course import Course, read
+from graders.instructor.intake import LATE_FILE
 from graders.practice.state import STATE_FILE, read_retry
 
 UNANSWERED = re.compile(r"NotImplementedError|is not defined|gave None")
+_VALIDATOR = Draft202012Validator(SCHEMA)
 ORDINAL = re.compile(r"^\d+[a-z]*(?: (?:i|ii|iii|iv|v|vi))?(?= |$)")
 
 
@@ -30,14 +34,24 @@ class PartResult:
     pending: bool = False  # graded by hand, and no person has given its points yet
     reason: str = ""  # why there is no verdict, where there is none
     verdict: VerdictRecord | None = None
+    comment: str = ""  # a grader's comment (the formgrader's), if any
+    marked_by_hand: bool = False  # a person gave this part's score (by hand, or over the autograder's)
 
     @property
     def output(self) -> str:
-        if self.verdict:
-            return self.verdict.text()
         if self.pending:
             return f"Graded by hand: awaiting a grader ({self.max_score:g} points to be given)."
-        return f"No verdict: {self.reason}" if self.reason else ""
+        lines = [self.verdict.text()] if self.verdict else []
+        if self.marked_by_hand:
+            lines.append(
+                f"{'Graded' if self.graded_by_hand else 'Score set'} by hand: {self.score:g} / "
+                f"{self.max_score:g} points."
+            )
+        elif not self.verdict and self.reason:
+            lines.append(f"No verdict: {self.reason}")
+        if self.comment:
+            lines.append(f"Grader's comment: {self.comment}")
+        return "\n".join(lines)
 
     @property
     def mistakes(self) -> list[str]:
@@ -55,6 +69,10 @@ class PartResult:
         there is no verdict, or that it awaits a grader."""
         if self.pending:
             return "graded by hand: awaiting a grader"
+        if self.marked_by_hand and self.status == "failed":
+            return f"graded by hand: {self.score:g}/{self.max_score:g} points" + (
+                f" ({self.comment})" if self.comment else ""
+            )
         if self.verdict and self.status == "failed":
             return self.verdict.first_failure() or f"{self.score:g}/{self.max_score:g} points"
         return self.reason if not self.verdict else ""
@@ -93,6 +111,7 @@ class SubmissionResult:
     graded: bool = True
     seconds: float = 0.0
     variants_tried: int | None = None  # practice: how many variants the student asked for
+    late_by_lms: list[str] = field(default_factory=list)  # files an LMS download marked late
 
     @property
     def score(self) -> float:
@@ -107,7 +126,10 @@ class SubmissionResult:
         return round(sum(p.max_score for p in self.parts if p.pending), 6)
 
     def score_text(self) -> str:
-        """ "36.5/36.5", or "34.5/34.5 autograded, 2 by hand pending" while a grader is awaited."""
+        """ "36.5/36.5", or "34.5/34.5 autograded, 2 by hand pending" while a grader is awaited,
+        or "not graded" when the grader could not grade it."""
+        if not self.graded:
+            return "not graded"
         if not self.pending_points:
             return f"{self.score:g}/{self.max_score:g}"
         decided = self.max_score - self.pending_points
@@ -127,15 +149,24 @@ class SubmissionResult:
         return ""
 
 
+def _record(cell: NotebookNode) -> VerdictRecord | None:
+    """The grader's verdict record on an autograded test cell, if it is a valid one for that cell.
+    (Autograde strips every record a submission brought in; this checks what is left.)"""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    data = cell.metadata.get(METADATA_KEY)
+    if cell.cell_type != "code" or not isinstance(grade_id, str) or data is None:
+        return None
+    if not _VALIDATOR.is_valid(data) or data["grade_id"] != grade_id:
+        return None
+    return VerdictRecord.from_dict(data)
+
+
 def _verdicts(course: Course, assignment: str, student: str, notebook: str) -> dict[str, VerdictRecord]:
     path = course.folder("autograded") / student / assignment / f"{notebook}.ipynb"
     if not path.is_file():
         return {}
-    return {
-        c.metadata.nbgrader["grade_id"]: VerdictRecord.from_dict(c.metadata[METADATA_KEY])
-        for c in read(path).cells
-        if METADATA_KEY in c.metadata and "nbgrader" in c.metadata
-    }
+    records = (_record(cell) for cell in read(path).cells)
+    return {record.grade_id: record for record in records if record is not None}
 
 
 def _graded_by_hand(gb: Gradebook, grade_id: str, notebook: str, assignment: str) -> bool:
@@ -187,10 +218,12 @@ def collect(
             autograded = (
                 course.folder("autograded") / student / assignment / f"{notebook.name}.ipynb"
             ).is_file()
+            comments = {c.name: c.comment for c in notebook.comments if c.comment}
             for grade in notebook.grades:
                 verdict = verdicts.get(grade.name)
                 by_hand = _graded_by_hand(gb, grade.name, notebook.name, assignment)
                 pending = by_hand and grade.manual_score is None
+                marked = grade.manual_score is not None
                 result.parts.append(
                     PartResult(
                         grade_id=grade.name,
@@ -202,12 +235,17 @@ def collect(
                         graded_by_hand=by_hand,
                         pending=pending,
                         reason=""
-                        if verdict or pending
+                        if verdict or pending or marked
                         else _no_verdict_reason(notebook.name, problems, autograded),
                         verdict=verdict,
+                        comment=str(comments.get(grade.name, "")),
+                        marked_by_hand=marked,
                     )
                 )
     result.parts.sort(key=lambda p: order.get(f"{p.notebook}/{p.grade_id}", len(order)))
+    late = course.folder("submitted") / student / assignment / LATE_FILE
+    if late.is_file():
+        result.late_by_lms = sorted(set(late.read_text(errors="replace").split()))[:20]
     folder = course.folder("autograded") / student / assignment
     if (folder / STATE_FILE).exists():
         retry, problem = read_retry(folder)
@@ -222,3 +260,51 @@ def save(results: list[SubmissionResult], path: Path) -> None:
         for r in results
     ]
     path.write_text(json.dumps(data, indent=1))
+
+
+def _kept(course: Course, assignment: str, student: str) -> Path:
+    return course.root / ".grading" / "results" / assignment / f"{student}.json"
+
+
+def keep(course: Course, result: SubmissionResult) -> None:
+    """Keep what a grading run knew of a submission beyond the gradebook (its intake problems,
+    its time), so that a later run of other students reports this one truthfully too."""
+    path = _kept(course, result.assignment, result.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"problems": result.problems, "seconds": result.seconds, "graded": result.graded}
+    path.write_text(json.dumps(data))
+
+
+def _kept_record(course: Course, assignment: str, student: str) -> dict:
+    try:
+        data = json.loads(_kept(course, assignment, student).read_text())
+    except (OSError, ValueError):
+        return {"problems": [], "seconds": 0.0, "graded": True}
+    if not isinstance(data, dict):
+        data = {}
+    problems = data.get("problems")
+    return {
+        "graded": data.get("graded") is not False,
+        "problems": [str(p) for p in problems] if isinstance(problems, list) else [],
+        "seconds": float(data.get("seconds", 0.0)) if isinstance(data.get("seconds"), int | float) else 0.0,
+    }
+
+
+def whole_class(
+    course: Course, assignment: str, fresh: list[SubmissionResult], labels: dict[str, str] | None = None
+) -> list[SubmissionResult]:
+    """Every submission of `assignment` in the gradebook, in student order: this run's results
+    for those just graded, the gradebook's (hand marks included) for everyone else."""
+    by_student = {r.student: r for r in fresh}
+    with course.gradebook() as gb:
+        students = sorted({s.student.id for s in gb.assignment_submissions(assignment)} | set(by_student))
+    for student in students:
+        if student not in by_student:
+            kept = _kept_record(course, assignment, student)
+            if kept["graded"]:
+                result = collect(course, assignment, student, kept["problems"], labels)
+            else:  # its last run could not grade it: no score, as that run said
+                result = SubmissionResult(student, assignment, problems=kept["problems"], graded=False)
+            result.seconds = kept["seconds"]
+            by_student[student] = result
+    return [by_student[s] for s in students]

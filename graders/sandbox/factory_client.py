@@ -83,7 +83,7 @@ def warm_kernels(enabled: bool = True, meanwhile: Callable[[], None] = lambda: N
         meanwhile()
         yield f"kernels: started fresh ({reason})"
         return
-    sandbox.IPC_DIR.mkdir(mode=0o755, exist_ok=True)
+    sandbox.ensure_ipc_dir()
     folder = Path(tempfile.mkdtemp(prefix="factory-", dir=sandbox.IPC_DIR))
     address = str(folder / "socket")
     log = open(folder / "factory.log", "w+b")  # noqa: SIM115 (kept open while the factory runs)

@@ -43,6 +43,10 @@ SYS_MOVE_MOUNT, MOVE_MOUNT_F_EMPTY_PATH, AT_FDCWD = 429, 0x4, -100
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 NEWROOT = Path("/newroot")
+# The /etc files kernels see, as they were when the factory started. Bound from this copy, not
+# from /etc: a file the host replaced since (useradd renames a new /etc/passwd into place) is
+# an unlinked one in the factory's view, and Linux refuses to bind an unlinked file.
+ETC_SNAPSHOT = Path("/tmp/.cvexam-etc")
 DEVICES = ["null", "zero", "full", "random", "urandom", "tty"]
 LIMITS = {
     "memory": resource.RLIMIT_AS,
@@ -118,8 +122,8 @@ def _build_root(config: dict, request: dict, workdir_fd: int, ipc_fd: int) -> No
         elif os.path.isdir(f"/{name}"):
             _bind(f"/{name}", f"/{name}")
     for name in config["etc_files"]:
-        if os.path.exists(f"/etc/{name}"):
-            _bind(f"/etc/{name}", f"/etc/{name}")
+        if os.path.exists(ETC_SNAPSHOT / name):
+            _bind(str(ETC_SNAPSHOT / name), f"/etc/{name}")
     # The private /tmp first: the Python environment or the notebook may live under /tmp.
     _tmpfs("/tmp", "1777", config["tmp_bytes"])
     for folder in config["python_dirs"]:
@@ -234,6 +238,19 @@ def _serve_one(config: dict, conn: socket.socket) -> None:
             return
 
 
+def _snapshot_etc(names: list[str]) -> None:
+    """Copy the /etc files kernels see into ETC_SNAPSHOT (in the factory's private /tmp)."""
+    import shutil
+
+    ETC_SNAPSHOT.mkdir(mode=0o755)
+    for name in names:
+        source = Path("/etc") / name
+        if source.is_dir():
+            shutil.copytree(source, ETC_SNAPSHOT / name, symlinks=True)
+        elif source.is_file():
+            shutil.copy2(source, ETC_SNAPSHOT / name)
+
+
 def serve(config: dict) -> None:
     """Import what kernels need, then fork a kernel per connection, forever."""
     import ipykernel.ipkernel  # noqa: F401
@@ -241,6 +258,7 @@ def serve(config: dict) -> None:
 
     for name in config["preload"]:
         __import__(name)
+    _snapshot_etc(config["etc_files"])
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:  # forking a process with threads could leave a kernel holding a dead lock
         raise SystemExit(f"the kernel factory has {threads} threads after its imports; refusing to fork")

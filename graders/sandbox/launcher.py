@@ -37,6 +37,7 @@ from graders.sandbox.system import (
     MPLCONFIGDIR,
     NOBODY,
     PYTHON,
+    ensure_ipc_dir,
     font_list,
     kernel_env,
     python_dirs,
@@ -72,7 +73,7 @@ def _sweep_stale() -> None:
 
 def _prepare(connection_file: str) -> tuple[Path, Path, list[Path]]:
     """A private folder for the kernel: its connection file, and the folder of its sockets."""
-    IPC_DIR.mkdir(mode=0o755, exist_ok=True)
+    ensure_ipc_dir()
     _sweep_stale()
     private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, suffix=f"-{os.getpid()}"))
     ipc = private / "ipc"
@@ -163,6 +164,7 @@ def main(argv: list[str]) -> int:
     reason = None if factory else unusable_reason()  # a factory runs only where bubblewrap does
     if reason is not None:
         print(f"[graders.sandbox] WARNING: this kernel is UNSANDBOXED: {reason}", file=sys.stderr)
+        ensure_ipc_dir()
         _limit(options)
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", options.connection_file, *kernel_args]
         os.execv(sys.executable, kernel)

@@ -4,13 +4,16 @@ and whether bubblewrap can run here at all."""
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 NOBODY = 65534
-IPC_DIR = Path(tempfile.gettempdir()) / "cvexam-ipc"
+# The kernels' sockets: one folder per user, since a folder another user made first is not
+# writable (every kernel of a non-root run failed on a shared one) nor to be trusted.
+IPC_DIR = Path(tempfile.gettempdir()) / f"cvexam-ipc-{os.geteuid()}"
 ETC_FILES = ["passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "hosts", "fonts"]
 MPLCONFIGDIR = "/tmp/.matplotlib"
 TMP_BYTES = 256 * 1024**2  # the private /tmp
@@ -48,6 +51,22 @@ def status() -> str:
     if reason is None:
         return "sandbox: bubblewrap (no network, read-only system, non-root uid, resource limits)"
     return f"sandbox: NONE, student code runs UNSANDBOXED with the grader's rights ({reason})"
+
+
+def ensure_ipc_dir() -> Path:
+    """IPC_DIR, made if it is missing; an error that says why when it is not this user's own
+    folder (another user's, a link, or writable by others: they could replace its sockets)."""
+    try:
+        IPC_DIR.mkdir(mode=0o755)
+    except FileExistsError:
+        pass
+    info = os.lstat(IPC_DIR)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise PermissionError(
+            f"{IPC_DIR}, the kernels' socket folder, is not this user's own (owner uid {info.st_uid}, "
+            f"mode {stat.filemode(info.st_mode)}): remove it and run again"
+        )
+    return IPC_DIR
 
 
 def ipc_prefix() -> str:
