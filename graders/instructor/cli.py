@@ -7,6 +7,7 @@ ci     grade and write every result file under one folder; exit 0 when every
        submission was graded, whatever the scores; 1 when one could not be; 2 when
        there is nothing to grade
 feedback  after marking by hand: feedback pages and result files again, from the gradebook
+classroom-template  the students' GitHub Classroom repository: the release, no grader
 new-question  scaffold a question: graders/questions/ID.py and its cells in a source notebook
 points        check (or --write) each test cell's points against its question's
 """
@@ -186,10 +187,6 @@ def ci(
     results = [r for r in results if r.student in students]
     for result in results:
         print(f"{result.student}: {exports.points_line(result)}")
-    github_output = os.environ.get("GITHUB_OUTPUT")
-    if github_output and len(results) == 1:  # a GitHub Classroom repository holds one student's work
-        with open(github_output, "a") as f:
-            f.write(f"result={exports.classroom_base64(results[0])}\n")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a") as f:
@@ -295,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         "--hub", action="store_true", help="run as a JupyterHub service: students known by their hub token"
     )
     sub.add_parser("practice-notebook", help="write source/cv_practice/ from the exam and the questions")
+    template_p = sub.add_parser(
+        "classroom-template", help="the students' GitHub Classroom repository: release only, no grader"
+    )
+    template_p.add_argument("out", type=Path, help="a new folder for the template")
+    template_p.add_argument("--assignment", help="the assignment (default: the only one)")
     feedback_p = sub.add_parser(
         "feedback", help="after marking by hand: feedback and result files again, from the gradebook"
     )
@@ -332,6 +334,14 @@ def _run(args: argparse.Namespace) -> int:
             return new_question(course, args.assignment, args.name, args.notebook, args.title)
         if args.command == "points":
             return points(course, args.assignment, args.write)
+        if args.command == "classroom-template":
+            from graders.instructor import classroom_template
+
+            files = classroom_template.write(course, course.assignment(args.assignment), args.out.resolve())
+            print(
+                f"wrote the students' repository template in {args.out}: {', '.join(p.name for p in files)}"
+            )
+            return 0
         out = args.out if args.out.is_absolute() else course.root / args.out
         if args.command == "feedback":
             try:

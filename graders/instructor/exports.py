@@ -5,7 +5,6 @@ result (version 3) and its "Points X/Y" line, JUnit XML, a markdown summary for
 $GITHUB_STEP_SUMMARY, and nbgrader's own CSV export of the gradebook.
 """
 
-import base64
 import csv
 import json
 import re
@@ -87,12 +86,6 @@ def classroom(result: SubmissionResult) -> dict:
     return {"version": 3, "status": status, "max_score": result.max_score, "tests": tests}
 
 
-def classroom_base64(result: SubmissionResult) -> str:
-    """The Classroom result as GitHub Classroom's reporter reads it: base64 of the JSON, from the
-    environment variable <RUNNER>_RESULTS of each runner named in its `runners` input."""
-    return base64.b64encode(json.dumps(classroom(result)).encode()).decode()
-
-
 def points_line(result: SubmissionResult) -> str:
     return f"Points {_points(result.score)}/{_points(result.max_score)}"
 
@@ -140,6 +133,23 @@ def junit(results: list[SubmissionResult]) -> str:
         suites.set(key, f"{value:.3f}" if key == "time" else str(value))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def student_markdown(result: SubmissionResult) -> str:
+    """One student's verdicts in markdown: the total, then each part's points and what was wrong
+    (a commit comment in the student's GitHub Classroom repository, scripts/classroom.sh)."""
+    lines = [f"## {result.assignment}: {result.score_text()}", ""]
+    note = _submission_note(result)
+    if note:
+        lines += [f"> {line}" for line in note.splitlines()] + [""]
+    lines += ["| part | points | |", "|---|---|---|"]
+    for part in result.parts:
+        verdict = "awaiting a grader" if part.pending else (part.summary or "right")
+        cell = verdict.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {part.title} | {_points(part.score)}/{_points(part.max_score)} | {cell} |")
+    lines += ["", "<details><summary>Every part's verdict</summary>", "", "~~~text"]
+    lines += [_output(part).replace("~~~", "~ ~ ~") for part in result.parts]
+    return "\n".join([*lines, "~~~", "</details>", ""])
 
 
 def markdown(results: list[SubmissionResult]) -> str:
@@ -193,7 +203,7 @@ def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> 
     written["classroom"].mkdir(exist_ok=True)
     for result in results:
         gs = written["gradescope"] / result.student / "results.json"
-        room = [written["classroom"] / f"{result.student}.{ext}" for ext in ("json", "txt")]
+        room = [written["classroom"] / f"{result.student}.{ext}" for ext in ("json", "txt", "md")]
         if not result.graded:  # no score it did not earn: the reader sees no result, not a 0
             for path in (gs, *room):
                 path.unlink(missing_ok=True)
@@ -202,4 +212,5 @@ def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> 
         gs.write_text(json.dumps(gradescope(result), indent=1))
         room[0].write_text(json.dumps(classroom(result), indent=1))
         room[1].write_text(points_line(result) + "\n")
+        room[2].write_text(student_markdown(result))
     return written
