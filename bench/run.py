@@ -10,6 +10,7 @@
 (d)  the floor: a bare kernel running the student's cells only, W at a time, and (d1) one at a time;
 (v)  a student's Validate of part 1 in a student workspace (graders.classroom), against
 (v0) plain `nbgrader validate` of the same notebook;
+(h)  `python -m graders --help` (best of 5; target under 1 s);
 and the grader's peak memory (the grading processes, not the student kernels) at
 each size of --memory. Prints a markdown table with the ratios.
 
@@ -171,6 +172,8 @@ def main(argv: list[str]) -> int:
 
     print("bench: (v) validate", file=sys.stderr)
     rows["v"], rows["v0"] = validate(root, course_b)
+    help_command = [sys.executable, "-m", "graders", "--help"]
+    rows["h"] = min(timed(help_command, Path(__file__).resolve().parents[1])[0] for _ in range(5))
 
     memory = {}
     for size in [int(s) for s in args.memory.split(",") if s.strip()]:
@@ -211,6 +214,8 @@ def report(rows: dict[str, float], memory: dict[int, tuple[int, float]], n: int,
         f"| (v) in a student workspace (this project's config) | {rows['v']:.2f} |",
         f"| (v0) plain `nbgrader validate` | {rows['v0']:.2f} |",
         f"| (v) / (v0) | {rows['v'] / rows['v0']:.2f} (target <= 1) |",
+        "",
+        f"`python -m graders --help` (best of 5): {rows['h']:.2f} s (target < 1 s)",
     ]
     if memory:
         lines += ["", "| students | grader peak memory (PSS) | wall |", "|---|---|---|"]

@@ -3,16 +3,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
+step() { echo "setup [${SECONDS}s]: $*"; }
+# pip, with a line per package it fetches as it goes, and its whole log when it fails.
+pip_install() {
+    local log status
+    log=$(mktemp)
+    set +e
+    .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off "$@" 2>&1 | tee "$log" |
+        while IFS= read -r line; do
+            case "$line" in Collecting* | Successfully*) echo "setup:   $line" ;; esac
+        done
+    status=${PIPESTATUS[0]}
+    set -e
+    [ "$status" = 0 ] || grep -v "is ignored: it is neither a file nor a directory" "$log" >&2
+    rm -f "$log"
+    return "$status"
+}
 if [ ! -x .venv/bin/python ]; then
-    echo "setup: creating .venv with $($python --version)"
+    step "creating .venv with $($python --version)"
     "$python" -m venv .venv
 fi
-echo "setup: installing the pinned stack (nbgrader 0.9.6, JupyterLab 4.6.6, torch 2.13.0 CPU, ...)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+step "installing the pinned stack (nbgrader 0.9.6, JupyterLab 4.6.6, torch 2.13.0 CPU, ...)"
+pip_install -e '.[test]'
 # The grading sandbox: Debian's bubblewrap, and the kernelspec that starts kernels inside it.
 if ! command -v bwrap >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "setup: installing bubblewrap (apt-get)"
+        step "installing bubblewrap (apt-get)"
         apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
     else
         echo "setup: WARNING: bubblewrap is not installed; grading will run UNSANDBOXED" >&2
@@ -20,7 +36,8 @@ if ! command -v bwrap >/dev/null 2>&1; then
 fi
 # The student side of practice (its client), for the one-machine classroom's kernels and the
 # sandbox (a copy: the sandbox sees the Python environment, not this checkout).
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./student_env 2> >(grep -v "is ignored" >&2)
+step "installing the students' side (student_env) and the sandbox's kernelspec"
+pip_install --quiet --no-deps --force-reinstall ./student_env
 .venv/bin/jupyter kernelspec install --sys-prefix --name cvexam-sandbox graders/sandbox/kernels/cvexam-sandbox >/dev/null 2>&1
 # The one-machine classroom: the exchange and a Jupyter config per role.
 .venv/bin/python -m graders.classroom setup
@@ -35,11 +52,11 @@ if [ "${1:-}" = "--test" ]; then
     command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            echo "setup: installing ${missing[*]} (apt-get)"
+            step "installing ${missing[*]} (apt-get)"
             apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
         else
             echo "setup: WARNING: ${missing[*]} not installed; the tests that need them will be skipped" >&2
         fi
     fi
 fi
-echo "setup: done ($(.venv/bin/python -c 'import nbgrader, torch; print("nbgrader", nbgrader.__version__, "torch", torch.__version__)'))"
+step "done ($(.venv/bin/python -c 'import nbgrader, torch; print("nbgrader", nbgrader.__version__, "torch", torch.__version__)'))"

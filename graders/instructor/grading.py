@@ -59,16 +59,15 @@ def students_in(course: Course, assignment: str) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
 
 
-EXCEPTION_LINE = re.compile(
-    r"^\s*((?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Timeout|Fault)\b.*)$", re.M
-)
+# An exception's last line in a traceback: "module.Name: message" (PermissionError, NoSuchKernel...)
+EXCEPTION_LINE = re.compile(r"^\s*((?:[a-z_]\w*\.)*[A-Z]\w*: .+)$", re.M)
 
 
 def _failure_reason(result: dict) -> str:
     """What stopped nbgrader's autograde: the last exception it logged (type and message), not
     its generic "There was an error processing assignment"."""
     text = (result.get("log") or "") + "\n" + (result.get("error") or "")
-    found = EXCEPTION_LINE.findall(text)
+    found = [line for line in EXCEPTION_LINE.findall(text) if "NbGraderException" not in line]
     return found[-1].strip()[:300] if found else "nbgrader's autograde failed without naming an exception"
 
 
