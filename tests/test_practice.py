@@ -2,6 +2,7 @@
 say right, wrong, or the mistake's name, without the key reaching the student."""
 
 import json
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -246,3 +247,37 @@ def test_the_committed_practice_notebook_is_what_the_generator_makes():
         if c.metadata.get("nbgrader", {}).get("grade")
     }
     assert points == {p.grade_id: p.points for p in variants.parts()}
+
+
+def _raw(url: str, head: bytes, body: bytes = b"") -> bytes:
+    """One raw HTTP request, for what urllib will not send (a malformed Content-Length)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(head + body)
+        conn.shutdown(socket.SHUT_WR)
+        return b"".join(iter(lambda: conn.recv(65536), b""))
+
+
+def test_malformed_requests_get_a_400_not_a_dropped_connection(server, capfd):
+    url, _ = server
+    for length in (b"abc", b"-5", b"99999999999"):
+        reply = _raw(
+            url, b"POST /variant HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n", b"{}"
+        )
+        assert reply.startswith(b"HTTP/1.0 400"), reply[:200]
+    nested = b"[" * 100_000 + b"]" * 100_000
+    head = f"POST /variant HTTP/1.1\r\nHost: x\r\nContent-Length: {len(nested)}\r\n\r\n".encode()
+    assert _raw(url, head, nested).startswith(b"HTTP/1.0 400")
+    deep = b'{"student": "dan", "answers": {"test_pooled": ' + b"[" * 900 + b"]" * 900 + b"}}"
+    assert _post(f"{url}/check", deep)[0] in (200, 400)  # read as garbage, or refused: never a crash
+    assert "practice checks: 400 POST /variant" in capfd.readouterr().err  # a log line for each
+
+
+def test_every_endpoint_is_rate_limited_per_student():
+    limited = service.Service(None, requests_per_minute=5)
+    for _ in range(5):
+        limited.answer("/variant", {"student": "mallory"})
+    with pytest.raises(service.RequestError) as refused:
+        limited.answer("/probes", {"student": "mallory"})
+    assert refused.value.status == 429
+    assert limited.answer("/variant", {"student": "dan"})["student"] == "dan"  # others are not slowed

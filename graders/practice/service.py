@@ -7,7 +7,8 @@ POST /variant {student, retry}           -> {retry, seed, givens}
 POST /probes  {student, retry}           -> {harness, specs}
 POST /check   {student, retry, answers}  -> {verdicts: [{grade_id, title, earned, points, text, mistakes}]}
 
-Checks are rate-limited per student and logged, one JSON line each (`--log`). In the
+Every request is rate-limited per student (checks more tightly) and every check is logged,
+one JSON line each (`--log`); a refused request gets a 4xx and a line on stderr. In the
 one-machine classroom the student id is the one the request names. Behind JupyterHub
 (`--hub`, run by the hub as a service) it is the hub's: the kernel sends its server's API
 token, and the hub says whose it is; the request's own claim is ignored.
@@ -15,6 +16,7 @@ token, and the hub says whose it is; the request's own claim is ignored.
 
 import json
 import os
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -27,6 +29,7 @@ from graders.practice.state import MAX_RETRY
 
 MAX_BODY = 4_000_000  # a check's answers (a part's report is capped by the harness too)
 CHECKS_PER_MINUTE = 30
+REQUESTS_PER_MINUTE = 120  # of any kind: a flood of /variant or /probes slows everyone's checks
 
 
 class RequestError(ValueError):
@@ -63,15 +66,23 @@ class Service:
     """The service's state: its log, each student's recent checks, and how callers are known
     (`identify`: None where the request's student id is taken as it is)."""
 
-    def __init__(self, log: Path | None, per_minute: int = CHECKS_PER_MINUTE, identify=None) -> None:
-        self.log, self.per_minute, self.identify = log, per_minute, identify
-        self.recent: dict[str, deque] = defaultdict(deque)
+    def __init__(
+        self,
+        log: Path | None,
+        per_minute: int = CHECKS_PER_MINUTE,
+        identify=None,
+        requests_per_minute: int = REQUESTS_PER_MINUTE,
+    ) -> None:
+        self.log, self.identify = log, identify
+        self.limits = {"check": per_minute, "request": requests_per_minute}
+        self.recent: dict[tuple[str, str], deque] = defaultdict(deque)
         self.lock = threading.Lock()
 
     def answer(self, path: str, body: dict, authorization: str = "") -> dict:
         if self.identify is not None:
             body = {**body, "student": self.identify(authorization)}
         student, retry = _identity(body)
+        self._admit(student, "request")
         if path == "/variant":
             seed = variants.seed(student, retry)
             return {
@@ -86,20 +97,20 @@ class Service:
             answers = body.get("answers")
             if not isinstance(answers, dict):
                 raise RequestError("answers must be an object: grade_id -> the harness's answers")
-            self._admit(student)
+            self._admit(student, "check")
             records = checking.verdicts(student, retry, answers)
             self._write_log(student, retry, records)
             return {"verdicts": [_shown(r) for r in records]}
         raise RequestError(f"no such endpoint: {path}", 404)
 
-    def _admit(self, student: str) -> None:
-        now = time.monotonic()
+    def _admit(self, student: str, kind: str) -> None:
+        now, limit = time.monotonic(), self.limits[kind]
         with self.lock:
-            recent = self.recent[student]
+            recent = self.recent[(student, kind)]
             while recent and now - recent[0] > 60:
                 recent.popleft()
-            if len(recent) >= self.per_minute:
-                raise RequestError(f"more than {self.per_minute} checks in a minute: wait a little", 429)
+            if len(recent) >= limit:
+                raise RequestError(f"more than {limit} {kind}s in a minute: wait a little", 429)
             recent.append(now)
 
     def _write_log(self, student: str, retry: int, records: list) -> None:
@@ -153,11 +164,13 @@ def handler(service: Service) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             try:
-                length = int(self.headers.get("Content-Length", "0"))
-                if not 0 < length <= MAX_BODY:
+                length = self.headers.get("Content-Length", "0")
+                if not length.isdigit() or not 0 < int(length) <= MAX_BODY:
                     raise RequestError(f"a request body of 1 to {MAX_BODY} bytes is expected")
                 try:
-                    body = json.loads(self.rfile.read(length))
+                    body = json.loads(self.rfile.read(int(length)))
+                except RecursionError:
+                    raise RequestError("the request body is nested too deeply") from None
                 except ValueError:
                     raise RequestError("the request body is not JSON") from None
                 if not isinstance(body, dict):
@@ -165,7 +178,15 @@ def handler(service: Service) -> type[BaseHTTPRequestHandler]:
                 path = self.path[len(prefix) :] if prefix and self.path.startswith(prefix) else self.path
                 self._send(200, service.answer(path, body, self.headers.get("Authorization", "")))
             except RequestError as error:
-                self._send(error.status, {"error": str(error)})
+                self._refuse(error.status, str(error))
+            except RecursionError:
+                self._refuse(400, "the answers are nested too deeply")
+            except Exception as error:  # noqa: BLE001 (one bad request never takes the service down)
+                self._refuse(500, f"the service failed on this request ({type(error).__name__})")
+
+        def _refuse(self, status: int, reason: str) -> None:
+            print(f"practice checks: {status} {self.command} {self.path[:200]}: {reason}", file=sys.stderr)
+            self._send(status, {"error": reason})
 
         def _send(self, status: int, payload: dict) -> None:
             data = json.dumps(payload).encode()
