@@ -67,6 +67,8 @@ def course_folder(layout: Layout, repo: Path, owner: str, group: str) -> Path:
             "\n# The hub classroom (python -m graders.classroom hub): the system exchange and this course.\n"
             f"c.Exchange.root = {str(layout.exchange)!r}\n"
             f"c.CourseDirectory.course_id = {layout.course_id!r}\n"
+            "# A submission belongs to the account that made it; collect copies its regular files only.\n"
+            'c.ExchangeFactory.collect = "graders.hub.exchange.VerifiedCollect"\n'
         )
         (course / "nbgrader_config.py").write_text(config)
     practice_log(layout).parent.mkdir(exist_ok=True)
