@@ -47,6 +47,8 @@ def test_collect_refuses_impersonation_and_copies_regular_files_only(tmp_path, m
     (own / "answers-link.ipynb").symlink_to(course / "source" / "solution.ipynb")
     (own / "zero.ipynb").symlink_to("/dev/zero")
     os.mkfifo(own / "pipe.ipynb")
+    (own / ".ipynb_checkpoints").mkdir()
+    (own / ".ipynb_checkpoints" / "part1_exam_questions-checkpoint.ipynb").write_bytes(NOTEBOOK)
     (own / "sub").mkdir()
     (own / "sub" / "source").symlink_to(course / "source", target_is_directory=True)
     _submission(inbound, "daemon", "1", "daemon")  # daemon's own, the earlier

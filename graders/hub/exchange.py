@@ -6,9 +6,11 @@ under another student's id anyway, and it copies with `shutil.copytree`, which f
 student's symbolic links (to the course's solutions, to /dev/zero) with the instructor's
 rights. Here a submission whose folder another account owns is refused (and cannot shadow
 the student's own), and the copy takes regular files only, opened without following links,
-up to nbgrader's own size limits (`CourseDirectory.max_file_size`, `max_dir_size`, in kB).
+up to nbgrader's own size limits (`CourseDirectory.max_file_size`, `max_dir_size`, in kB),
+leaving out what nbgrader's `CourseDirectory.ignore` names.
 """
 
+import fnmatch
 import os
 import pwd
 import stat
@@ -36,9 +38,7 @@ class VerifiedCollect(ExchangeCollect):
                 continue
             made_by = owner(str(path))
             if path.is_symlink() or not path.is_dir() or made_by != record["username"]:
-                self.log.error(
-                    "Refused %s: filed as %s by %s", path.name, record["username"], made_by
-                )
+                self.log.error("Refused %s: filed as %s by %s", path.name, record["username"], made_by)
                 continue
             records.append(record)
         by_student = defaultdict(list)
@@ -67,6 +67,8 @@ class VerifiedCollect(ExchangeCollect):
         max_file = self.coursedir.max_file_size * 1000
         budget = self.coursedir.max_dir_size * 1000
         for folder, subfolders, files in os.walk(src, followlinks=False):
+            subfolders[:] = [name for name in subfolders if not self._ignored(name)]
+            files = [name for name in files if not self._ignored(name)]
             target = Path(dest) / Path(folder).relative_to(src)
             target.mkdir(parents=True, exist_ok=True)
             for name in sorted(subfolders + files):
@@ -78,6 +80,10 @@ class VerifiedCollect(ExchangeCollect):
                     self.log.warning("Not collected: %s is not a regular file", path)
                     continue
                 budget = self._copy_file(path, target / name, max_file, budget)
+
+    def _ignored(self, name: str) -> bool:
+        """nbgrader's own `CourseDirectory.ignore` (checkpoints, caches, feedback)."""
+        return any(fnmatch.fnmatch(name, pattern) for pattern in self.coursedir.ignore)
 
     def _copy_file(self, path: str, target: Path, max_file: int, budget: int) -> int:
         try:
