@@ -24,6 +24,7 @@ from graders.instructor.course import Course, CourseError, read
 from graders.instructor.grading import LABELS, Progress, zero_ungraded
 from graders.instructor.results import SubmissionResult, collect
 
+NOT_GRADED = "not graded on the cluster"
 IMPORTED = ".cvexam-imported"  # the content key of the submission imported here
 
 
@@ -169,8 +170,7 @@ def grade_on_cluster(
             except (OSError, CommClosedError, TimeoutError, CancelledError):
                 raise  # the scheduler is gone (its futures are cancelled): stop, keep what is in
             except Exception as exc:  # the task failed on every worker it was tried on
-                problems[student] = [f"not graded on the cluster: {type(exc).__name__}: {exc}"[:300]]
-                zero_ungraded(course, assignment, student)
+                problems[student] = [f"{NOT_GRADED}: {type(exc).__name__}: {exc}"[:300]]
                 progress.update(f"{student}: not graded ({type(exc).__name__})")
                 continue
             began = time.monotonic()
@@ -195,4 +195,9 @@ def _results(course: Course, assignment: str, students: list[str], problems: dic
     """Each student's result from the gradebook, with the intake problems of this run (or of the
     run that imported it)."""
     earlier = {s: _imported(course, assignment, s).get("problems", []) for s in students}
-    return [collect(course, assignment, s, problems.get(s, earlier[s]), LABELS) for s in students]
+    return [
+        SubmissionResult(s, assignment, problems=problems[s], graded=False)
+        if (problems.get(s) or [""])[0].startswith(NOT_GRADED)  # the grader's failure: no score, and why
+        else collect(course, assignment, s, problems.get(s, earlier[s]), LABELS)
+        for s in students
+    ]

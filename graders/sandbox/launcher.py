@@ -140,10 +140,23 @@ def _from_bwrap(options: argparse.Namespace, kernel_args: list[str], private: Pa
     command = bwrap_command(
         private / "connection.json", private / "ipc", Path.cwd(), kernel_args, font_list()
     )
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, preexec_fn=_dies_with(os.getpid()))
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda s, f: process.send_signal(s))
     return process.wait()
+
+
+def _dies_with(parent: int):
+    """For the sandbox's process, before it runs bwrap: die with this launcher. bwrap's own
+    --die-with-parent is set only once bwrap runs; a launcher killed before then would leave
+    the sandbox behind."""
+
+    def setup() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the launcher died before prctl took effect
+            os._exit(1)
+
+    return setup
 
 
 def _die_with_grader() -> None:
