@@ -11,14 +11,19 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     ClearHiddenTests,
-    GetGrades,
     LimitOutput,
     SaveAutoGrades,
 )
 
 from graders.autograde.execution import ResilientExecute
 from graders.autograde.feedback_html import FeedbackHTMLExporter
-from graders.autograde.preprocessors import GradeReports, InjectProbes, PrepareFeedback, WriteFeedbackNotebook
+from graders.autograde.preprocessors import (
+    GetGradesAndPending,
+    GradeReports,
+    InjectProbes,
+    PrepareFeedback,
+    WriteFeedbackNotebook,
+)
 from graders.sandbox import system as sandbox
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -77,7 +82,7 @@ c.FileNameCollectorPlugin.named_regexp = (
 c.GenerateFeedback.exporter_class = FeedbackHTMLExporter  # HTMLExporter, templates compiled once
 c.GenerateFeedback.preprocessors = [
     ClearHiddenTests,
-    GetGrades,
+    GetGradesAndPending,  # nbgrader's GetGrades, noting the parts still awaiting a grader
     PrepareFeedback,  # each graded cell labelled by its part; no bare score outputs
     CSSHTMLHeaderPreprocessor,
     WriteFeedbackNotebook,

@@ -1,8 +1,8 @@
 """nbgrader preprocessors that grade in the grader's process, not the student's kernel.
 
-Set in `nbgrader_config.py`: `InjectProbes` before `Execute` and `GradeReports`
-after it in `Autograde.autograde_preprocessors`; `PrepareFeedback` after `GetGrades`
-and `WriteFeedbackNotebook` last in `GenerateFeedback.preprocessors`.
+Set in `nbgrader_config.py`: `InjectProbes` before `Execute` and `GradeReports` after it in
+`Autograde.autograde_preprocessors`; `GetGradesAndPending` in place of nbgrader's `GetGrades`,
+`PrepareFeedback` after it and `WriteFeedbackNotebook` last in `GenerateFeedback.preprocessors`.
 """
 
 import json
@@ -15,9 +15,8 @@ import numpy as np
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 from nbgrader import utils
-from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from graders.autograde import harness, verdicts, wire
@@ -157,15 +156,21 @@ class GradeReports(NbGraderPreprocessor):
         return nb, resources
 
 
-def _pending(info: dict) -> dict[str, float]:
-    """The notebook's parts graded by hand that no person has graded yet, with their points."""
-    with Gradebook(info["db_url"]) as gb:
-        notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-        return {
-            g.name: float(g.max_score)
-            for g in notebook.grades
-            if g.auto_score is None and g.manual_score is None
-        }
+class GetGradesAndPending(GetGrades):
+    """nbgrader's GetGrades, also noting (in resources[PENDING]) each part graded by hand that no
+    person has marked yet, with its points: the feedback says "awaiting a grader" there."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        resources[PENDING] = {}
+        return super().preprocess(nb, resources)
+
+    def _get_score(self, cell: NotebookNode, resources: dict) -> None:
+        super()._get_score(cell, resources)
+        grade = self.gradebook.find_grade(
+            cell.metadata["nbgrader"]["grade_id"], self.notebook_id, self.assignment_id, self.student_id
+        )
+        if grade.auto_score is None and grade.manual_score is None:
+            resources[PENDING][grade.name] = float(grade.max_score)
 
 
 class PrepareFeedback(NbGraderPreprocessor):
@@ -175,7 +180,6 @@ class PrepareFeedback(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         names = labels()
-        resources[PENDING] = _pending(resources["nbgrader"])
         resources[LABELS] = {}
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
