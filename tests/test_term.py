@@ -213,12 +213,17 @@ def test_a_second_lms_download_keeps_the_first_and_its_late_mark(demo, tmp_path)
     assert "marked late by the LMS" in gradescope["output"]
 
 
-def test_a_damaged_notebook_gets_a_feedback_page_that_says_so(demo):
-    folder = demo[0] / "feedback" / "lou" / ASSIGNMENT
-    page = (folder / "part1_exam_questions.html").read_text()
-    assert "not graded" in page and "not valid JSON" in page and 'lang="en"' in page
-    assert '<a href="part2_extra_exercises.html">' in page
-    assert (folder / "part2_extra_exercises.html").is_file()
+def test_a_damaged_notebook_gets_a_feedback_page_that_says_so(demo, tmp_path):
+    course = _copy(demo, tmp_path)
+    folder = course / "feedback" / "lou" / ASSIGNMENT
+    for made_by in ("grading", "feedback"):  # the demo's run, then the feedback made again
+        if made_by == "feedback":
+            done = run_graders(course, "feedback", "--student", "lou")
+            assert done.returncode == 0, done.stderr[-3000:]
+        page = (folder / "part1_exam_questions.html").read_text()
+        assert "not graded" in page and "not valid JSON" in page and 'lang="en"' in page, made_by
+        assert '<a href="part2_extra_exercises.html">' in page
+        assert (folder / "part2_extra_exercises.html").is_file()
 
 
 def _forge(notebook: Path, forged: dict[str, dict]) -> None:

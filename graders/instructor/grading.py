@@ -25,7 +25,7 @@ from graders.instructor import unreadable_feedback
 from graders.instructor.course import Course, CourseError
 from graders.instructor.gradebook_writes import serialize_sqlite_transactions
 from graders.instructor.intake import stage
-from graders.instructor.results import SubmissionResult, collect
+from graders.instructor.results import SubmissionResult, collect, kept_problems
 from graders.questions import REGISTRY, labels
 from graders.sandbox.factory_client import warm_kernels
 from graders.sandbox.system import ensure_ipc_dir, ipc_prefix, status
@@ -132,7 +132,7 @@ def grade_one(
     elif failure is None:
         api.generate_feedback(assignment, student, force=True)
     if failure is None:
-        unreadable_feedback.write(course, assignment, student, intake)
+        unreadable_feedback.write(course, assignment, student, intake.staged, intake.problems)
         result = collect(course, assignment, student, problems, LABELS)
     else:  # the grader's fault, not the student's: no score at all, and says why
         result = SubmissionResult(student, assignment, problems=[*problems, failure], graded=False)
@@ -152,11 +152,16 @@ def regenerate_feedback(course: Course, assignment: str, students: Iterable[str]
     api = course.api()
     done = []
     for student in chosen:
-        if (course.folder("autograded") / student / assignment).is_dir():
+        autograded = course.folder("autograded") / student / assignment
+        if autograded.is_dir():
             outcome = api.generate_feedback(assignment, student, force=True)
             if not outcome["success"]:
                 raise CourseError(f"feedback for {student} failed: {_failure_reason(outcome)}")
             done.append(student)
+        staged = [name for name in course.notebooks(assignment) if (autograded / f"{name}.ipynb").is_file()]
+        unreadable_feedback.write(
+            course, assignment, student, staged, kept_problems(course, assignment, student)
+        )
     return done
 
 

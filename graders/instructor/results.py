@@ -290,6 +290,11 @@ def _kept_record(course: Course, assignment: str, student: str) -> dict:
     }
 
 
+def kept_problems(course: Course, assignment: str, student: str) -> list[str]:
+    """The intake problems the last run that graded this submission found."""
+    return _kept_record(course, assignment, student)["problems"]
+
+
 def whole_class(
     course: Course, assignment: str, fresh: list[SubmissionResult], labels: dict[str, str] | None = None
 ) -> list[SubmissionResult]:

@@ -8,7 +8,6 @@ from pathlib import Path
 import jinja2
 
 from graders.instructor.course import Course
-from graders.instructor.intake import Intake
 
 _PAGE = jinja2.Environment(autoescape=True).from_string(
     """<!DOCTYPE html>
@@ -35,11 +34,14 @@ def _reason(notebook: str, problems: list[str]) -> str:
     return "; ".join(mentions) or f"{notebook}.ipynb could not be read."
 
 
-def write(course: Course, assignment: str, student: str, intake: Intake) -> list[Path]:
-    """One page per notebook of the assignment that intake could not stage; return them."""
+def write(
+    course: Course, assignment: str, student: str, staged: list[str], problems: list[str]
+) -> list[Path]:
+    """One page per notebook of the assignment that intake could not stage (`staged`: those it
+    could; `problems`: intake's, which say why); return them."""
     folder = course.folder("feedback") / student / assignment
     notebooks = course.notebooks(assignment)
-    unread = [name for name in notebooks if name not in intake.staged]
+    unread = [name for name in notebooks if name not in staged]
     if not unread:
         return []
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,9 +57,9 @@ def write(course: Course, assignment: str, student: str, intake: Intake) -> list
         page.write_text(
             _PAGE.render(
                 notebook=name,
-                reason=_reason(name, intake.problems),
+                reason=_reason(name, problems),
                 max_score=points.get(name, 0.0),
-                graded=[n for n in notebooks if n in intake.staged],
+                graded=[n for n in notebooks if n in staged],
             )
         )
         written.append(page)
