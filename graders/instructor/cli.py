@@ -186,7 +186,7 @@ def ci(
         return 1
     results = [r for r in results if r.student in students]
     for result in results:
-        print(f"{result.student}: {exports.points_line(result)}")
+        print(f"{result.student}: {exports.points_line(result) if result.graded else 'not graded'}")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a") as f:
