@@ -126,16 +126,15 @@ def grade_one(
         outcome = api.autograde(assignment, student, force=True, create=True)
         if not outcome["success"]:
             failure = f"the grader failed: {_failure_reason(outcome)}"
-    autograded = (course.folder("autograded") / student / assignment).is_dir()
-    if failure is None and not (intake.staged and autograded):
-        zero_ungraded(course, assignment, student)  # nothing could be read: 0, earned
-    elif failure is None:
-        api.generate_feedback(assignment, student, force=True)
-    if failure is None:
+    if failure is not None:  # the grader's fault, not the student's: no score at all, and says why
+        result = SubmissionResult(student, assignment, problems=[*problems, failure], graded=False)
+    else:
+        if intake.staged and (course.folder("autograded") / student / assignment).is_dir():
+            api.generate_feedback(assignment, student, force=True)
+        else:
+            zero_ungraded(course, assignment, student)  # nothing could be read: 0, earned
         unreadable_feedback.write(course, assignment, student, intake.staged, intake.problems)
         result = collect(course, assignment, student, problems, LABELS)
-    else:  # the grader's fault, not the student's: no score at all, and says why
-        result = SubmissionResult(student, assignment, problems=[*problems, failure], graded=False)
     result.seconds = round(time.monotonic() - started, 2)
     return result
 
