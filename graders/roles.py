@@ -13,6 +13,29 @@ STUDENT_SERVER_OFF = ["formgrader", "course_list"]
 # autograde), and no command history database (nor its thread).
 STDERR_TO_STDOUT = "import sys; sys.stderr = sys.stdout"
 QUICK_KERNEL = ["--HistoryManager.enabled=False"]
+# Every role's kernels talk over Unix sockets in the user's own runtime folder (0700, in a
+# home only its user enters), not over loopback TCP, where any local account can connect to
+# another user's IOPub socket and read their code and outputs as they run.
+KERNELS_OVER_UNIX_SOCKETS = """\
+import os
+from jupyter_core.paths import jupyter_runtime_dir
+
+c = get_config()  # noqa: F821
+os.makedirs(jupyter_runtime_dir(), mode=0o700, exist_ok=True)
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(jupyter_runtime_dir(), "kernel")
+"""
+# What a student wrote is inert in the formgrader (served on the instructor's own Jupyter
+# origin): nbconvert's own sanitizing, of outputs (sanitize_html) and of the markdown that
+# nbgrader's formgrade template renders without it (graders/instructor/formgrader_pages.py).
+FORMGRADER_SANITIZING = {
+    "HTMLExporter": {
+        "sanitize_html": True,
+        "filters": {
+            "strip_files_prefix": "graders.instructor.formgrader_pages.strip_files_prefix_and_sanitize"
+        },
+    }
+}
 
 
 def write_role_config(folder: Path, role: str) -> Path:
@@ -24,7 +47,10 @@ def write_role_config(folder: Path, role: str) -> Path:
     server_off = STUDENT_SERVER_OFF if role == "student" else []
     extensions = {f"nbgrader.server_extensions.{n}": n not in server_off for n in SERVER_EXTENSIONS}
     server = {"ServerApp": {"jpserver_extensions": extensions}}
+    if role == "instructor":
+        server.update(FORMGRADER_SANITIZING)
     (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    (folder / "jupyter_server_config.py").write_text(KERNELS_OVER_UNIX_SOCKETS)
     news = folder / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True, exist_ok=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))

@@ -8,12 +8,15 @@ feedback, and each student fetches and reads their own. The classroom is removed
 end, accounts included. Screenshots go to test-artifacts/hub/."""
 
 import csv
+import grp
 import json
 import os
 import pwd
 import random
+import shlex
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,12 +25,14 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from helpers import ASSIGNMENT, CHROMIUM, CHROMIUM_FLAGS, REPO, env
 from lab_driver import (
     BROWSER_TEST,
     NOTEBOOK,
     PART1,
+    PART2,
     answer_the_rest,
     close_dialog_and_save,
     fetch,
@@ -41,7 +46,8 @@ from lab_driver import (
     wait_ready,
 )
 
-from graders.practice import variants
+from graders.hub import accounts, config
+from graders.practice import state, variants
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -87,8 +93,112 @@ for what, path in json.loads(PATHS).items():
         tried[what] = type(error).__name__
 import torch
 tried["torch"] = torch.__version__
+import resource
+from ipykernel.connect import get_connection_info
+kernel = get_connection_info(unpack=True)
+tried["kernel transport"] = kernel["transport"]
+tried["kernel sockets in my home"] = kernel["ip"].startswith(os.path.expanduser("~") + "/")
+tried["limits"] = {n: resource.getrlimit(getattr(resource, "RLIMIT_" + n.upper()))[0] for n in LIMITS}
 print("ISOLATION " + json.dumps(tried))
 """
+# A student's markdown answer that, rendered as it was written, would act as the instructor
+# who views it in the formgrader: a file written through the instructor's server API.
+XSS = (
+    '\n\n<img src="x" onerror="window.PWNED = 1; fetch(\'/user/{instructor}/api/contents/pwned.txt\', '
+    "{{method: 'PUT', headers: {{'X-XSRFToken': document.cookie.match(/_xsrf=([^;]+)/)[1]}}, "
+    "body: JSON.stringify({{type: 'file', format: 'text', content: 'pwned'}})}})\">"
+    "<script>window.PWNED = 2</script>\n"
+)
+# What a student's account tries on the exchange and an instructor's on the course folder,
+# from a process of its own (runuser): each rename or write is reported, and undone.
+TRY_TO_CHANGE = """\
+import json, os, sys
+tried = {}
+for what, path in json.loads(sys.argv[1]).items():
+    try:
+        if what.startswith("write "):
+            with open(path, "a") as f:
+                f.write("\\n# changed\\n")
+        elif what.startswith("plant "):
+            os.makedirs(path)
+            for name, text in [("__init__.py", ""), ("__main__.py", sys.argv[2])]:
+                with open(os.path.join(path, name), "w") as f:
+                    f.write(text)
+        else:
+            os.rename(path, path + ".moved")
+            os.rename(path + ".moved", path)
+        tried[what] = "done"
+    except OSError as error:
+        tried[what] = type(error).__name__
+print(json.dumps(tried))
+"""
+
+
+def _try_as(user: str, targets: dict[str, Path], planted: str = "") -> dict:
+    """TRY_TO_CHANGE run by `user`'s own process: what it could do to each target."""
+    done = subprocess.run(
+        ["runuser", "-u", user, "--", "/usr/bin/python3", "-c", TRY_TO_CHANGE]
+        + [json.dumps({k: str(v) for k, v in targets.items()}), planted],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _readme_grading_command() -> list[str]:
+    """The README's command for grading the hub classroom's course as root."""
+    line = next(
+        line
+        for line in (REPO / "README.md").read_text().splitlines()
+        if line.startswith("cd /srv/cvexam/courses/")
+    )
+    command = shlex.split(line.split("&&", 1)[1])
+    assert command[0] == "/path/to/this/repo/.venv/bin/python" and command[-1] == ASSIGNMENT, command
+    return [sys.executable, *command[1:]]
+
+
+def _spy_on_iopub(spy: str, victim: str) -> dict[str, str]:
+    """`spy`'s process connects to the IOPub socket of each of `victim`'s running kernels
+    (their connection files tell where it is): connected, or the error."""
+    runtime = _home(victim) / ".local" / "share" / "jupyter" / "runtime"
+    found = {}
+    for path in sorted(runtime.glob("kernel-*.json")):
+        info = json.loads(path.read_text())
+        if info["transport"] == "tcp":
+            target = f"socket.create_connection(({info['ip']!r}, {info['iopub_port']}), timeout=5)"
+        else:
+            target = f"socket.socket(socket.AF_UNIX).connect({info['ip'] + '-' + str(info['iopub_port'])!r})"
+        code = f"import socket\ntry:\n    {target}\n    print('connected')\n"
+        code += "except OSError as e:\n    print(type(e).__name__)"
+        done = subprocess.run(
+            ["runuser", "-u", spy, "--", "/usr/bin/python3", "-c", code],
+            capture_output=True,
+            text=True,
+            cwd="/",
+        )
+        found[f"{info['transport']} {path.name}"] = done.stdout.strip() or done.stderr[-300:]
+    return found
+
+
+def _formgrader_view(page, url: str, student: str, notebook: str) -> dict:
+    """The instructor opens a student's graded notebook in the formgrader."""
+    with sqlite3.connect(COURSE / "gradebook.db") as db:
+        (submission,) = db.execute(
+            "SELECT sn.id FROM submitted_notebook sn JOIN notebook n ON n.id = sn.notebook_id "
+            "JOIN submitted_assignment sa ON sa.id = sn.assignment_id WHERE sa.student_id = ? AND n.name = ?",
+            (student, notebook),
+        ).fetchone()
+    page.goto(f"{url}/user/{INSTRUCTOR}/formgrader/submissions/{submission}")
+    page.wait_for_selector("text=softmax", timeout=60_000)
+    page.wait_for_timeout(3000)  # time for a script, had one run
+    page.screenshot(path=SHOTS / "instructor-formgrader-xss.png", full_page=True)
+    return {
+        "PWNED": page.evaluate("() => window.PWNED === undefined ? null : window.PWNED"),
+        "file written as the instructor": (COURSE / "pwned.txt").exists(),
+        "shown as text": "window.PWNED = 2" in page.locator("body").inner_text(),
+    }
 
 
 def _free_ports() -> int:
@@ -146,7 +256,8 @@ def _home(user: str) -> Path:
 
 def _probe(page, user: str, paths: dict[str, str], name: str) -> dict:
     """Run PROBE in the student's own kernel (a scratch notebook in their home)."""
-    return _run_in_kernel(page, user, f"PATHS = {json.dumps(json.dumps(paths))}\n" + PROBE, name, "ISOLATION")
+    code = f"PATHS = {json.dumps(json.dumps(paths))}\nLIMITS = {list(config.STUDENT_LIMITS)!r}\n" + PROBE
+    return _run_in_kernel(page, user, code, name, "ISOLATION")
 
 
 def _run_in_kernel(page, user: str, code: str, name: str, mark: str, folder: str = "") -> dict:
@@ -170,6 +281,12 @@ def _student_solves_and_submits(page, user: str, seen: dict) -> None:
     fetch(page, ASSIGNMENT)
     workspace = _home(user) / ASSIGNMENT
     answer_the_rest(workspace)
+    if user == "cvtbob":  # the attack on the instructor, in his 2b proof
+        path = workspace / f"{PART2}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        proof = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax_proof")
+        proof.source += XSS.format(instructor=INSTRUCTOR)
+        nbformat.write(nb, path)
     open_notebook(page, f"{ASSIGNMENT}/{PART1}.ipynb")
     type_into_cell(page, "def linear_forward", ANSWERS[user])
     run_all(page)
@@ -275,11 +392,28 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
         seen["probe"] = _probe(
             pages["cvtalice"], "cvtalice", {k: str(v) for k, v in targets.items()}, "probe"
         )
+        seen["spy on IOPub"] = _spy_on_iopub("cvtbob", "cvtalice")  # while her kernel runs
+        seen["student changes the exchange"] = _try_as(
+            "cvtalice",
+            {
+                "course's exchange folder": PREFIX / "exchange" / COURSE_ID,
+                "other's submission": bob_submitted,
+            },
+        )
         submit(pages["cvtalice"], ASSIGNMENT)
 
         _formgrader(teacher, INSTRUCTOR, "collect")
+        seen["instructor changes the course"] = _try_as(
+            INSTRUCTOR,
+            {
+                "write nbgrader_config.py": COURSE / "nbgrader_config.py",
+                "nbgrader_config.py": COURSE / "nbgrader_config.py",
+                "plant graders": COURSE / "graders",
+            },
+            planted=f"open({str(PREFIX / 'planted-ran')!r}, 'w')\n",
+        )
         graded = subprocess.run(
-            [sys.executable, "-m", "graders", "grade", ASSIGNMENT],
+            _readme_grading_command(),
             cwd=COURSE,
             env=env(),
             capture_output=True,
@@ -288,9 +422,18 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
         )
         assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
         seen["results"] = json.loads((COURSE / "results" / "results.json").read_text())
-        seen["root-owned after grading"] = [
-            str(p) for p in COURSE.rglob("*") if p.lstat().st_uid == 0 and not p.is_symlink()
+        seen["planted code ran as root"] = (PREFIX / "planted-ran").exists()
+        shutil.rmtree(COURSE / "graders", ignore_errors=True)
+        instructors = grp.getgrnam(f"formgrade-{COURSE_ID}").gr_gid
+        seen["not the instructors' to change after grading"] = [
+            str(p)
+            for p in COURSE.rglob("*")
+            if p.name != "nbgrader_config.py"
+            and not p.is_symlink()
+            and p.lstat().st_uid == 0  # what grading wrote (the rest is the instructor's own)
+            and (p.lstat().st_gid != instructors or not p.lstat().st_mode & 0o020)
         ]
+        seen["formgrader"] = _formgrader_view(teacher, url, "cvtbob", PART2)
         _formgrader(teacher, INSTRUCTOR, "release_feedback")
 
         _formgrader(teacher, INSTRUCTOR, "assign", PRACTICE_ASSIGNMENT)
@@ -300,6 +443,15 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
         fetch(pages["cvtalice"], PRACTICE_ASSIGNMENT)
         seen["practice"] = _run_in_kernel(
             pages["cvtalice"], "cvtalice", PRACTICE, "practice-probe", "PRACTICE", PRACTICE_ASSIGNMENT
+        )
+        seen["practice secret"] = state.course_secret(COURSE)
+        seen["practice service runs as"] = sorted(
+            {
+                process.info["username"]
+                for process in psutil.process_iter(["cmdline", "username"])
+                if "practice-service" in (process.info["cmdline"] or [])
+                and str(COURSE) in process.info["cmdline"]
+            }
         )
         log = (COURSE / "results" / "practice_log.jsonl").read_text().splitlines()
         seen["practice log"] = [json.loads(line) for line in log]
@@ -346,7 +498,7 @@ def test_validate_runs_in_the_students_environment(classroom):
 
 
 def test_a_student_cannot_reach_the_key_the_gradebook_or_anothers_work(classroom):
-    tried = classroom["probe"]
+    tried = {k: v for k, v in classroom["probe"].items() if not k.startswith(("kernel", "limits"))}
     assert tried.pop("import graders") == "ModuleNotFoundError"
     assert tried.pop("torch").startswith("2.13.0")  # the exam's libraries are there
     assert tried == {what: "PermissionError" for what in tried}, tried
@@ -365,7 +517,46 @@ def test_the_submissions_are_graded_normally(classroom):
 
 
 def test_what_grading_wrote_belongs_to_the_instructors(classroom):
-    assert classroom["root-owned after grading"] == []
+    assert classroom["not the instructors' to change after grading"] == []
+
+
+# The attacks on the classroom (issue 19), each from a real account of the running classroom.
+
+
+def test_a_students_script_in_an_answer_does_not_run_in_the_instructors_formgrader(classroom):
+    assert classroom["formgrader"] == {
+        "PWNED": None,
+        "file written as the instructor": False,
+        "shown as text": True,
+    }
+
+
+def test_an_instructor_cannot_change_what_grading_runs_as_root(classroom):
+    assert classroom["instructor changes the course"] == {
+        "write nbgrader_config.py": "PermissionError",
+        "nbgrader_config.py": "PermissionError",  # cannot rename it away (sticky course folder)
+        "plant graders": "done",  # a folder of theirs, which grading as root does not import:
+    }
+    assert classroom["planted code ran as root"] is False  # the README's command runs isolated
+
+
+def test_a_student_cannot_rename_the_courses_exchange_or_anothers_submission(classroom):
+    assert classroom["student changes the exchange"] == {
+        "course's exchange folder": "PermissionError",
+        "other's submission": "PermissionError",
+    }
+
+
+def test_students_kernels_are_not_on_loopback_tcp(classroom):
+    tried = classroom["probe"]
+    assert tried["kernel transport"] == "ipc" and tried["kernel sockets in my home"] is True
+    spied = classroom["spy on IOPub"]
+    assert spied and all(what.startswith("ipc ") for what in spied), spied
+    assert set(spied.values()) == {"PermissionError"}, spied  # her runtime folder is hers alone
+
+
+def test_each_students_server_runs_under_limits(classroom):
+    assert classroom["probe"]["limits"] == config.STUDENT_LIMITS
 
 
 def test_each_student_fetches_and_reads_only_their_own_feedback(classroom):
@@ -389,7 +580,11 @@ def test_the_classroom_is_removed_with_its_accounts(classroom):
 def test_practice_checks_run_as_a_hub_service_that_knows_the_student_by_their_token(classroom):
     mine = classroom["practice"]
     assert mine["student"] == "cvtalice"  # not the "cvtbob" the kernel claimed
-    assert mine["LINEAR_IN"] == variants.shown("cvtalice", 0)["LINEAR_IN"]
+    assert mine["LINEAR_IN"] == variants.shown("cvtalice", 0, classroom["practice secret"])["LINEAR_IN"]
     assert mine["checked"] == sorted(p.grade_id for p in variants.parts())
     assert [line["student"] for line in classroom["practice log"]] == ["cvtalice"]
     assert classroom["practice without a token"] == 401
+
+
+def test_the_practice_service_runs_as_its_own_account(classroom):
+    assert classroom["practice service runs as"] == [accounts.practice_service(COURSE_ID)]

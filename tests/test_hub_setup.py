@@ -100,7 +100,13 @@ def test_the_hub_config_runs_each_role_from_its_own_environment(tmp_path):
         spawner = SimpleNamespace(user=SimpleNamespace(name=name), notebook_dir="")
         hook(spawner)
         spawned[name] = spawner
-    assert spawned["ann"].cmd == ["/envs/students/bin/jupyterhub-singleuser"]
+    limits = [f"--{name}={value}" for name, value in config.STUDENT_LIMITS.items()]
+    assert spawned["ann"].cmd == [
+        "/usr/bin/prlimit",
+        *limits,
+        "--",
+        "/envs/students/bin/jupyterhub-singleuser",
+    ]
     assert spawned["ann"].environment["PATH"].startswith("/envs/students/bin:")
     assert spawned["ann"].environment["JUPYTER_CONFIG_PATH"] == str(settings.layout.role_config("student"))
     assert spawned["ann"].notebook_dir == ""  # the student's home
@@ -177,3 +183,81 @@ def test_removal_stops_a_proxy_a_dead_hub_left_and_nothing_else(tmp_path):
         for process in (proxy, other):
             process.kill()
             process.wait()
+
+
+def _listener_as_nobody(port: int) -> subprocess.Popen:
+    """A squatter: another account's process listening on one of the classroom's ports."""
+    code = (
+        "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])));"
+        " s.listen(); print('up', flush=True); time.sleep(120)"
+    )
+    squatter = subprocess.Popen(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            code,
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert squatter.stdout.readline().strip() == "up"
+    return squatter
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the hub command runs as root")
+def test_the_classroom_refuses_to_start_when_a_port_is_taken_and_names_the_process(tmp_path):
+    port = 20_000 + os.getpid() % 20_000
+    squatter = _listener_as_nobody(port + 3)  # the practice service's port
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "graders.classroom", "hub", "--prefix", str(tmp_path / "srv")]
+            # a roster that is not there: were the port not checked first, set-up would stop
+            # at it, before making any account
+            + ["--port", str(port), "--course-id", "c101", "--roster", str(tmp_path / "none.csv")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        squatter.kill()
+        squatter.wait()
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"port {port + 3} (the practice service) is taken by pid {squatter.pid} of nobody" in done.stderr
+    assert not (tmp_path / "srv").exists()  # refused before anything was made
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the hub command runs as root")
+def test_removal_stops_a_practice_service_a_dead_hub_left(tmp_path):
+    prefix = tmp_path / "srv"
+    layout = config.Layout(prefix, "c101")
+    layout.make()
+    (prefix / "hub" / "classroom.json").write_text(
+        '{"students": [], "instructors": [], "made": {"users": [], "groups": []}}'
+    )
+    service = subprocess.Popen(
+        [
+            "/usr/bin/python3",
+            "-c",
+            "import time; time.sleep(120)",
+            "--course",
+            f"{layout.course}",
+            "practice-service",
+        ]
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "graders.classroom", "hub", "--remove", "--prefix", str(prefix)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "unrecognized option" not in done.stderr
+        assert service.wait(timeout=10) == -15
+    finally:
+        service.kill()

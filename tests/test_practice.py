@@ -17,6 +17,7 @@ from graders.autograde import harness
 from graders.practice import checking, notebook, service, state, variants
 
 STUDENT_ENV = __import__("cvexam_student.practice").practice
+SECRET = b"a-course-practice-secret-for-the-tests-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def right_answers(solutions: dict, student: str, retry: int) -> dict:
     """The solution's functions, and the constants of the student's variant (the reference's)."""
     ns = dict(solutions)
     for part in variants.parts():
-        for item in variants.items(part, student, retry):
+        for item in variants.items(part, student, retry, SECRET):
             for probe in item.probes:
                 if probe.args is None:
                     ns[probe.name] = item.reference
@@ -40,21 +41,42 @@ def right_answers(solutions: dict, student: str, retry: int) -> dict:
 
 def check(ns: dict, student: str, retry: int, only: set[str] | None = None):
     """What a check does, minus HTTP: probes from the service side, answers by the harness."""
-    asked = checking.probes(student, retry)
+    asked = checking.probes(student, retry, SECRET)
     answers = {g: harness.answer_all(ns, spec, []) for g, spec in asked["specs"].items()}
-    return checking.verdicts(student, retry, answers, only)
+    return checking.verdicts(student, retry, SECRET, answers, only)
 
 
 def test_two_students_get_different_numbers_and_a_retry_gives_new_ones():
-    alice, bob = variants.shown("alice", 0), variants.shown("bob", 0)
+    alice, bob = variants.shown("alice", 0, SECRET), variants.shown("bob", 0, SECRET)
     assert (
         alice.keys()
         == bob.keys()
         >= {"LINEAR_IN", "LINEAR_OUT", "IMAGE", "A", "X", "T", "LEARNING_RATE", "STATEMENTS"}
     )
     assert alice != bob
-    assert variants.shown("alice", 1) != alice
-    assert variants.shown("alice", 0) == alice  # fixed by the id and the counter
+    assert variants.shown("alice", 1, SECRET) != alice
+    assert variants.shown("alice", 0, SECRET) == alice  # fixed by the id and the counter
+    # ... and the course's secret: without it, no one can compute another student's numbers
+    assert variants.shown("alice", 0, SECRET[::-1]) != alice
+
+
+def test_grading_honours_only_a_retry_counter_the_service_signed_for_that_student(tmp_path):
+    def saved(retry: int, signature: str) -> tuple[int, str | None]:
+        text = json.dumps({"student": "alice", "retry": retry, "signature": signature})
+        (tmp_path / state.STATE_FILE).write_text(text)
+        return state.read_retry(tmp_path, "alice", SECRET)
+
+    assert saved(3, state.signature(SECRET, "alice", 3)) == (3, None)
+    for forged in ["", state.signature(SECRET, "bob", 3), state.signature(SECRET, "alice", 2), "00" * 32]:
+        retry, problem = saved(3, forged)
+        assert retry == 0 and "was not issued to alice by the practice service" in problem
+    assert saved(0, "") == (0, None)  # the first variant needs no signature
+
+
+def test_the_course_secret_is_made_once_and_kept_from_others(tmp_path):
+    first = state.course_secret(tmp_path)
+    assert len(first) >= 32 and state.course_secret(tmp_path) == first
+    assert (tmp_path / state.SECRET_FILE).stat().st_mode & 0o077 == 0o040  # owner and group only
 
 
 def test_practice_asks_every_part_whose_numbers_vary():
@@ -98,7 +120,7 @@ def _catalogue(student: str, retry: int) -> list[tuple[str, object]]:
     """(grade_id, mistake) for every catalogued mistake of the variant's items."""
     found = {}
     for part in variants.parts():
-        for item in variants.items(part, student, retry):
+        for item in variants.items(part, student, retry, SECRET):
             for mistake in item.mistakes:
                 found.setdefault((part.grade_id, mistake.code), mistake)
     return [(grade_id, mistake) for (grade_id, _), mistake in found.items()]
@@ -110,14 +132,14 @@ def test_on_1000_variants_the_reference_passes_and_every_catalogued_mistake_is_n
     for n in range(1000):
         student = f"student{n}"
         ns = right_answers(solutions, student, 0)
-        specs = checking.probes(student, 0)["specs"]
+        specs = checking.probes(student, 0, SECRET)["specs"]
         answers = {g: harness.answer_all(ns, spec, []) for g, spec in specs.items()}
-        failed = [r.grade_id for r in checking.verdicts(student, 0, answers) if r.earned != r.points]
-        assert not failed, (student, variants.shown(student, 0), failed)
+        failed = [r.grade_id for r in checking.verdicts(student, 0, SECRET, answers) if r.earned != r.points]
+        assert not failed, (student, variants.shown(student, 0, SECRET), failed)
         for grade_id, mistake in _catalogue(student, 0):
             wrong = {**ns, **{k: v for k, v in mistake.namespace().items() if k != "np"}}
             reported = {grade_id: harness.answer_all(wrong, specs[grade_id], [])}
-            record = checking.verdicts(student, 0, reported, {grade_id})[0]
+            record = checking.verdicts(student, 0, SECRET, reported, {grade_id})[0]
             if mistake.name not in [m.name for m in record.mistakes]:
                 unnamed.append(f"{student} {grade_id}: {mistake.name} -> {record.text()}")
     assert not unnamed, unnamed[:5]
@@ -126,7 +148,7 @@ def test_on_1000_variants_the_reference_passes_and_every_catalogued_mistake_is_n
 @pytest.fixture
 def server(tmp_path):
     log = tmp_path / "practice_log.jsonl"
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), service.handler(service.Service(log, per_minute=3)))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), service.handler(service.Service(SECRET, log, per_minute=3)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", log
@@ -148,7 +170,7 @@ def test_the_student_client_checks_through_the_service_and_logs(server, solution
     client = STUDENT_ENV.Practice(url=url, student="carol", folder=tmp_path)
     assert json.loads((tmp_path / "practice_variant.json").read_text())["retry"] == 0
     first = dict(client.givens)
-    np.testing.assert_array_equal(first["IMAGE"], np.array(variants.shown("carol", 0)["IMAGE"]))
+    np.testing.assert_array_equal(first["IMAGE"], np.array(variants.shown("carol", 0, SECRET)["IMAGE"]))
     ns = right_answers(solutions, "carol", 0)
     ns["sgd_step"] = lambda A, grad, lr, batch_size: A - lr * grad  # the summed gradient
     monkeypatch.setattr(client, "_namespace", lambda: ns)
@@ -160,7 +182,9 @@ def test_the_student_client_checks_through_the_service_and_logs(server, solution
     assert logged["student"] == "carol"
     assert logged["parts"]["test_backprop_functions"]["mistakes"] == ["summed gradient without / batch size"]
     client.new_variant()
-    assert json.loads((tmp_path / "practice_variant.json").read_text())["retry"] == 1
+    saved = json.loads((tmp_path / "practice_variant.json").read_text())
+    assert saved["retry"] == 1 and saved["signature"] == state.signature(SECRET, "carol", 1)
+    assert state.read_retry(tmp_path, "carol", SECRET) == (1, None)
     assert client.givens["LINEAR_IN"] != first["LINEAR_IN"] or not np.array_equal(
         client.givens["X"], first["X"]
     )
@@ -190,7 +214,7 @@ def test_what_the_service_sends_holds_no_answer_of_the_variant(solutions):
         "A_NEW": np.zeros((1, 2)),
         "LOSS_AFTER": 0.0,
     }
-    sent = json.dumps(checking.probes("fay", 0)) + json.dumps(
+    sent = json.dumps(checking.probes("fay", 0, SECRET)) + json.dumps(
         [service._shown(r) for r in check(wrong, "fay", 0)]
     )
     assert "F.linear" not in sent and "avg_pool2d(tensor" not in sent
@@ -201,12 +225,13 @@ def test_what_the_service_sends_holds_no_answer_of_the_variant(solutions):
 
 def _spellings(value) -> list[str]:
     """How an answer could be written out: as Python or JSON, whole or entry by entry (a
-    number only where it is specific enough to mean something: not a small whole number)."""
+    number only where it is specific enough to mean something: not a small whole number, and
+    to 6 digits: a probe's random input shares 4 with an answer now and then)."""
     if isinstance(value, tuple | list):
         return [repr(value), json.dumps(value), repr([tuple(v) if isinstance(v, list) else v for v in value])]
     array = np.asarray(value, dtype=float)
     specific = [
-        f"{v:.4g}" for v in array.ravel() if (abs(v) >= 1000 or v != round(v)) and len(f"{v:.4g}") >= 4
+        f"{v:.6g}" for v in array.ravel() if (abs(v) >= 1000 or v != round(v)) and len(f"{v:.6g}") >= 4
     ]
     if array.ndim == 0:
         return specific
@@ -225,7 +250,7 @@ def test_no_practice_file_holds_an_answer_or_the_reference(server, tmp_path):
     STUDENT_ENV.Practice(url=url, student="gus", folder=workspace)
     answers = []
     for part in variants.parts():
-        for item in variants.items(part, "gus", 0):
+        for item in variants.items(part, "gus", 0, SECRET):
             answers += [item.reference for p in item.probes if p.args is None]
     assert len(answers) >= 7  # W_SHAPE, B_SHAPE, POOLED and the four numbers of 2e i
     texts = {p: p.read_text() for folder in (release, workspace) for p in folder.rglob("*") if p.is_file()}
@@ -274,7 +299,7 @@ def test_malformed_requests_get_a_400_not_a_dropped_connection(server, capfd):
 
 
 def test_every_endpoint_is_rate_limited_per_student():
-    limited = service.Service(None, requests_per_minute=5)
+    limited = service.Service(SECRET, None, requests_per_minute=5)
     for _ in range(5):
         limited.answer("/variant", {"student": "mallory"})
     with pytest.raises(service.RequestError) as refused:

@@ -135,7 +135,7 @@ def seen(tmp_path_factory):
 
 
 def test_the_student_sees_their_own_numbers(seen):
-    numbers = variants.shown(STUDENT, 0)
+    numbers = variants.shown(STUDENT, 0, state.course_secret(seen["course"]))
     assert f"Your numbers ({STUDENT}, variant 1)" in seen["numbers"]
     assert f"LINEAR_IN = {numbers['LINEAR_IN']}" in seen["numbers"]
     assert f"LINEAR_OUT = {numbers['LINEAR_OUT']}" in seen["numbers"]
@@ -148,10 +148,12 @@ def test_the_check_names_the_mistake_then_says_right(seen):
 
 
 def test_a_new_variant_brings_new_numbers_and_is_counted(seen):
-    new = variants.shown(STUDENT, 1)
+    new = variants.shown(STUDENT, 1, state.course_secret(seen["course"]))
     assert f"Your numbers ({STUDENT}, variant 2)" in seen["new numbers"]
     assert f"LINEAR_IN = {new['LINEAR_IN']}" in seen["new numbers"]
-    assert variants.shown(STUDENT, 1) != variants.shown(STUDENT, 0)
+    assert variants.shown(STUDENT, 1, state.course_secret(seen["course"])) != variants.shown(
+        STUDENT, 0, state.course_secret(seen["course"])
+    )
     saved = seen["course"] / "students" / STUDENT / state.ASSIGNMENT / state.STATE_FILE
     assert json.loads(saved.read_text())["retry"] == 1
 

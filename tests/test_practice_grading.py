@@ -33,15 +33,20 @@ def _solved(course, replace: dict[str, str] | None = None) -> nbformat.NotebookN
     return nb
 
 
-def _hand_in(course, student: str, nb, retry: int | None, as_student: str | None = None) -> None:
+def _hand_in(
+    course, student: str, nb, retry: int | None, as_student: str | None = None, signed_by_service: bool = True
+) -> None:
+    """`student`'s submission, with the state file the practice service signed for `as_student`
+    (or a counter the student wrote in themselves)."""
     folder = course / "submitted" / student / PRACTICE
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / NOTEBOOK)
     if retry is not None:
-        owner = as_student or student
-        (folder / state.STATE_FILE).write_text(
-            json.dumps({"student": owner, "retry": retry, "seed": variants.seed(owner, retry)})
-        )
+        owner, secret = as_student or student, state.course_secret(course)
+        signature = state.signature(secret, owner, retry) if signed_by_service else "0" * 64
+        signed = {"retry": retry, "signature": signature}
+        seed = variants.seed(owner, retry, secret)
+        (folder / state.STATE_FILE).write_text(json.dumps({"student": owner, "seed": seed, **signed}))
 
 
 def _literal(value) -> str:
@@ -50,11 +55,11 @@ def _literal(value) -> str:
     return f"np.array({value.tolist()!r})"
 
 
-def _constants(student: str, retry: int) -> dict[str, str]:
+def _constants(course, student: str, retry: int) -> dict[str, str]:
     """Solution cells that write out `student`'s numbers instead of computing them."""
     values = {}
     for part in variants.parts():
-        for item in variants.items(part, student, retry):
+        for item in variants.items(part, student, retry, state.course_secret(course)):
             for probe in item.probes:
                 if probe.args is None:
                     value = item.reference
@@ -76,14 +81,16 @@ def graded(tmp_path_factory):
     _hand_in(course, "alice", right, 0)
     _hand_in(course, "dave", right, 2)  # asked for two new variants, answers computed from them
     # bob hands in alice's numbers, written out, with her state file: his own variant grades them
-    _hand_in(course, "bob", _solved(course, _constants("alice", 0)), 0, as_student="alice")
-    _hand_in(course, "erin", _solved(course, _constants("erin", 0)), 0)  # her own numbers written out
+    _hand_in(course, "bob", _solved(course, _constants(course, "alice", 0)), 0, as_student="alice")
+    _hand_in(course, "erin", _solved(course, _constants(course, "erin", 0)), 0)  # her own numbers written out
     wrong = {"linear_forward": "def linear_forward(x, W, b):\n    return x @ W.T\n"}
     source = _solutions(course)
     wrong["backprop_functions"] = source["backprop_functions"].replace(
         "A - lr * grad / batch_size", "A - lr * grad"
     )
     _hand_in(course, "carol", _solved(course, wrong), 0)
+    # frank writes a counter of his own choosing into the state file, with answers for it
+    _hand_in(course, "frank", _solved(course, _constants(course, "frank", 7)), 7, signed_by_service=False)
     done = run_graders(course, "grade", PRACTICE)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads((course / "results" / "results.json").read_text())
@@ -110,6 +117,13 @@ def test_answers_copied_from_another_student_lose_the_points(graded):
     bob = graded["bob"]
     for grade_id in ("test_layer_shapes", "test_pooled", "test_backprop_numbers"):
         assert _part(bob, grade_id)["score"] < _part(bob, grade_id)["max_score"], grade_id
+
+
+def test_a_counter_the_service_did_not_sign_is_graded_on_the_first_variant(graded):
+    frank = graded["frank"]
+    assert frank["variants_tried"] == 1
+    assert any("was not issued to frank by the practice service" in p for p in frank["problems"]), frank
+    assert _part(frank, "test_pooled")["score"] < _part(frank, "test_pooled")["max_score"]
 
 
 def test_autograde_names_the_catalogued_mistakes_as_for_the_exam(graded):

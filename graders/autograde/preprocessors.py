@@ -24,7 +24,7 @@ from graders.autograde.feedback_html import LABELS, PENDING
 from graders.autograde.record import METADATA_KEY
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT as PRACTICE
-from graders.practice.state import GIVENS_ENV, read_retry
+from graders.practice.state import GIVENS_ENV, course_secret, read_retry
 from graders.questions import REGISTRY, labels
 
 STATE = "cvexam"
@@ -54,10 +54,10 @@ def _harness_cell(nonce: str) -> NotebookNode:
     return cell
 
 
-def _givens_cell(student: str, retry: int) -> NotebookNode:
+def _givens_cell(student: str, retry: int, secret: bytes) -> NotebookNode:
     """Practice: the student's numbers, regenerated from their id and retry counter, for the
     notebook's own code (its Practice() reads them here: the kernel has no service to ask)."""
-    givens = json.dumps(variants.shown(student, retry))
+    givens = json.dumps(variants.shown(student, retry, secret))
     source = (
         "import json as _json, os as _os, numpy as _np\n"
         f"_os.environ[{GIVENS_ENV!r}] = {givens!r}\n"
@@ -96,14 +96,15 @@ class InjectProbes(NbGraderPreprocessor):
         for cell in nb.cells:  # verdicts come from this run's grader only, never from the submission
             cell.metadata.pop(METADATA_KEY, None)
         if resources.get("nbgrader", {}).get("assignment") in self.practice_assignments:
-            retry, _ = read_retry(Path(resources.get("metadata", {}).get("path") or "."))
+            secret = course_secret(Path(self.config.CourseDirectory.root or "."))
+            retry, _ = read_retry(Path(resources.get("metadata", {}).get("path") or "."), student, secret)
         for cell in nb.cells:
             part_id = _graded_part_id(cell)
             if part_id is None:
                 continue
             part = REGISTRY[part_id]
             if retry is not None and part.variant is not None:
-                items = variants.items(part, student, retry)
+                items = variants.items(part, student, retry, secret)
             else:
                 rng = np.random.default_rng([self.seed, zlib.crc32(f"{student}/{part_id}".encode())])
                 items = part.items(rng)
@@ -113,7 +114,7 @@ class InjectProbes(NbGraderPreprocessor):
             cell.source = wire.probe_call(part_id, probes, self.call_budget)
         nb.cells.insert(0, _harness_cell(state["nonce"]))
         if retry is not None:
-            nb.cells.insert(1, _givens_cell(student, retry))
+            nb.cells.insert(1, _givens_cell(student, retry, secret))
         resources[STATE] = state
         return nb, resources
 

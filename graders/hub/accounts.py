@@ -34,6 +34,12 @@ def exists(name: str) -> bool:
         return False
 
 
+def practice_service(course_id: str) -> str:
+    """The practice service's own account: no login, in the instructors' group (it reads the
+    instructors' environment, the course's practice secret and writes the practice log)."""
+    return f"cvxp-{course_id}"[:32]
+
+
 def ensure_group(name: str, made: dict) -> None:
     try:
         grp.getgrnam(name)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graders.hub import accounts, config, environments, roster
+from graders.hub import accounts, config, environments, ports, roster
 from graders.instructor.course import Course
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,12 +72,15 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
         accounts.instructors_group(course_id),
     )
     people = roster.read(args.roster) if args.roster else []
+    service_account = accounts.practice_service(course_id)  # the practice service runs as it
     instructors = [roster.check_name(n, "--instructor") for n in args.instructor or ["instructor"]]
     clash = {p.id for p in people} & set(instructors)
     if clash:
         raise roster.RosterError(f"{', '.join(sorted(clash))}: on the roster and an instructor")
     foreign = sorted(
-        n for n in [*instructors, *(p.id for p in people)] if accounts.exists(n) and n not in made["users"]
+        n
+        for n in [*instructors, *(p.id for p in people), service_account]
+        if accounts.exists(n) and n not in made["users"]
     )
     if foreign:  # never take over root, a service or a colleague's account
         raise roster.RosterError(
@@ -92,6 +95,7 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
         accounts.ensure_user(name, layout.homes / name, instructors_group, made)
         if fresh:
             new_passwords[name] = roster.new_password()
+    accounts.ensure_user(service_account, layout.homes / service_account, instructors_group, made)
     for person in people:
         fresh = not accounts.exists(person.id)
         accounts.ensure_user(person.id, layout.homes / person.id, students_group, made)
@@ -110,6 +114,7 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
     gid = grp.getgrnam(instructors_group).gr_gid
     envs = environments.ensure(args.envs.resolve(), REPO, gid)
     course = config.course_folder(layout, REPO, state["instructors"][0], instructors_group)
+    config.course_exchange(layout, state["instructors"][0])
     if people:
         listed = roster.write_for_nbgrader(people, course / "roster.csv")
         os.chown(listed, os.stat(course).st_uid, gid)
@@ -171,7 +176,7 @@ def remove(args: argparse.Namespace) -> int:
     state = _load_state(layout)
     _stop_orphaned_proxy(prefix / "hub" / config.PROXY_PID)
     # and the practice service a dead hub left (it runs with --course <prefix>/courses/...)
-    subprocess.run(["pkill", "-TERM", "-f", f"--course {re.escape(str(prefix))}/courses/"], check=False)
+    subprocess.run(["pkill", "-TERM", "-f", "--", f"--course {re.escape(str(prefix))}/courses/"], check=False)
     for line in accounts.remove(state["made"]):
         print(f"classroom: removed {line}")
     subprocess.run(["rm", "-rf", str(prefix)], check=True)
@@ -219,6 +224,10 @@ def main(argv: list[str]) -> int:
         return 2
     if args.remove:
         return remove(args)
+    taken = [] if args.setup_only else ports.taken(args.port)
+    if taken:
+        print("classroom: not started: " + "; ".join(taken), file=sys.stderr)
+        return 2
     try:
         settings, _ = setup(args)
     except (roster.RosterError, RuntimeError) as error:

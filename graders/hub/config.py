@@ -1,19 +1,35 @@
 """What the hub classroom writes: the folders with their owners and modes, the course
 folder, each role's Jupyter config and JupyterHub's own config (run as root)."""
 
+import grp
 import os
+import pwd
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.hub.accounts import practice_service
+from graders.practice.state import SECRET_FILE, course_secret
 from graders.roles import validate_config, write_role_config
 
 PROXY_PID = "proxy.pid"  # in the hub's folder: how `--remove` finds a proxy a dead hub left
 
-# The exchange must be exactly 0777 for nbgrader's release (not group-shared).
-EXCHANGE_MODE = 0o777
-# The course folder: its instructors, nobody else (setgid: new files keep the group).
-COURSE_MODE = 0o2770
+# The exchange: 0777 for nbgrader's release (which compares the permission bits only), and
+# sticky, so that no student can rename or replace what another account made there (the
+# course's folder, another's submission).
+EXCHANGE_MODE = 0o1777
+# The course's folders in the exchange, made by the classroom (before any student could) and
+# owned by its first instructor, with nbgrader's modes; inbound is sticky as well.
+COURSE_EXCHANGE = {"": 0o755, "outbound": 0o755, "inbound": 0o3733, "feedback": 0o711}
+# The course folder: root's, its instructors' to work in, nobody else's (setgid: new files
+# keep the group; sticky: the instructors cannot rename root's nbgrader_config.py, which
+# grading as root runs, graders/instructor/as_root.py).
+COURSE_MODE = 0o3770
+CONFIG_MODE = 0o640
+# Each student's server and everything it starts (graders/hub/config.py's pre-spawn hook, with
+# util-linux's prlimit): processes of the account, address space per process (a kernel with
+# torch needs about 1.5 GiB), bytes per written file, open files per process.
+STUDENT_LIMITS = {"nproc": 256, "as": 4 * 1024**3, "fsize": 512 * 1024**2, "nofile": 1024}
 
 
 @dataclass(frozen=True)
@@ -57,28 +73,52 @@ class Layout:
 
 
 def course_folder(layout: Layout, repo: Path, owner: str, group: str) -> Path:
-    """The course folder (config and source from this repo), made once, the instructors'."""
+    """The course folder (config and source from this repo), made once: root's, with the
+    config root's and read-only, everything else its first instructor's and the group's."""
     course = layout.course
-    if not (course / "nbgrader_config.py").exists():
+    config = course / "nbgrader_config.py"
+    if not config.exists():
         course.mkdir(parents=True, exist_ok=True)
         shutil.copytree(repo / "source", course / "source", dirs_exist_ok=True)
-        config = (repo / "nbgrader_config.py").read_text()
-        config += (
+        text = (repo / "nbgrader_config.py").read_text()
+        text += (
             "\n# The hub classroom (python -m graders.classroom hub): the system exchange and this course.\n"
             f"c.Exchange.root = {str(layout.exchange)!r}\n"
             f"c.CourseDirectory.course_id = {layout.course_id!r}\n"
             "# A submission belongs to the account that made it; collect copies its regular files only.\n"
             'c.ExchangeFactory.collect = "graders.hub.exchange.VerifiedCollect"\n'
         )
-        (course / "nbgrader_config.py").write_text(config)
+        config.write_text(text)
     practice_log(layout).parent.mkdir(exist_ok=True)
     practice_log(layout).touch()
-    shutil.chown(course, owner, group)
+    practice_log(layout).chmod(0o660)  # the practice service's account writes it (in the group)
+    course_secret(course)  # made now, by root, for the grading and the practice service
     for parent, folders, files in os.walk(course):
         for name in folders + files:
             shutil.chown(os.path.join(parent, name), owner, group)
+    shutil.chown(course, "root", group)
     course.chmod(COURSE_MODE)
+    for root_only in (config, course / SECRET_FILE):
+        shutil.chown(root_only, "root", group)
+        root_only.chmod(CONFIG_MODE)
     return course
+
+
+def course_exchange(layout: Layout, owner: str) -> Path:
+    """The course's folders in the exchange, made before any student could make them."""
+    account = pwd.getpwnam(owner)
+    top = layout.exchange / layout.course_id
+    for name, mode in COURSE_EXCHANGE.items():
+        folder = top / name if name else top
+        if folder.is_symlink() or (folder.exists() and folder.lstat().st_uid != account.pw_uid):
+            raise RuntimeError(
+                f"{folder} exists and is not {owner}'s (made by uid {folder.lstat().st_uid}): "
+                "remove it before starting the classroom"
+            )
+        folder.mkdir(exist_ok=True)
+        os.chown(folder, account.pw_uid, grp.getgrgid(account.pw_gid).gr_gid)
+        folder.chmod(mode)
+    return top
 
 
 def practice_log(layout: Layout) -> Path:
@@ -132,6 +172,7 @@ def hub_config(s: HubSettings) -> str:
         if notebook_dir:  # nbgrader finds the course's config in the server's working folder
             server = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', notebook_dir, *server]
         return {
+            "limits": [],
             "cmd": server,
             "environment": {
                 "PATH": f"{env / 'bin'}:/usr/local/bin:/usr/bin:/bin",
@@ -146,12 +187,15 @@ def hub_config(s: HubSettings) -> str:
     }
     practice_url = f"http://127.0.0.1:{s.port + 3}"
     roles["student"]["environment"]["CVEXAM_PRACTICE_URL"] = practice_url
+    limits = [f"--{name}={value}" for name, value in STUDENT_LIMITS.items()]
+    roles["student"]["limits"] = ["/usr/bin/prlimit", *limits, "--"]
     practice = {
         "name": "cvexam-practice",
+        "user": practice_service(layout.course_id),  # its own account, not root's (the hub's)
         "url": practice_url,
         "command": [
             str(s.instructor_env / "bin" / "python"),
-            *("-m", "graders", "--course", str(layout.course), "practice-service", "--hub"),
+            *("-I", "-m", "graders", "--course", str(layout.course), "practice-service", "--hub"),
             *("--port", str(s.port + 3), "--log", str(practice_log(layout))),
         ],
         "cwd": str(layout.course),
@@ -179,7 +223,8 @@ c.JupyterHub.load_groups = {{
 }}
 
 # Each server runs as its Linux account (LocalProcessSpawner), from its role's environment:
-# students' has no grading code; instructors' starts in the course folder.
+# students' has no grading code, and runs under limits (prlimit); instructors' starts in the
+# course folder.
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.default_url = "/lab"
 # JupyterLab's app object in the page, for scripts that drive it (the browser tests).
@@ -192,7 +237,7 @@ ROLES = {roles!r}
 
 def by_role(spawner):
     role = ROLES["instructor" if spawner.user.name in INSTRUCTORS else "student"]
-    spawner.cmd = role["cmd"]
+    spawner.cmd = role["limits"] + role["cmd"]
     spawner.environment = dict(role["environment"])
     if role["notebook_dir"]:
         spawner.notebook_dir = role["notebook_dir"]

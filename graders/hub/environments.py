@@ -10,9 +10,14 @@
 Both are venvs of the system's Python (`/usr/bin/python3`): other accounts cannot run a
 Python installed under root's home. A stamp of what went in skips a rebuild when nothing
 changed.
+
+Their kernels have JupyterLab's debugger off (the kernelspec's `metadata.debugger`): started,
+it makes ipykernel run `debugpy.listen` on a loopback TCP port, where any account on the
+machine could connect and run code as the kernel's user.
 """
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -63,6 +68,15 @@ def _venv(folder: Path, stamp: str, packages: list[str], what: str) -> None:
     stamp_file.write_text(stamp)
 
 
+def _no_debugger(env: Path) -> None:
+    """The environment's python3 kernelspec (ipykernel's own), with the debugger off."""
+    folder = env / "share" / "jupyter" / "kernels" / "python3"
+    spec_file = folder / "kernel.json"
+    spec = json.loads(spec_file.read_text())
+    spec.setdefault("metadata", {})["debugger"] = False
+    spec_file.write_text(json.dumps(spec, indent=1) + "\n")
+
+
 def _proxy(folder: Path) -> Path:
     program = folder / "bin" / "configurable-http-proxy"
     if program.exists():
@@ -92,6 +106,8 @@ def ensure(root: Path, repo: Path, instructors_gid: int) -> Environments:
     # The course's own pins (pyproject.toml), its package copied in (not linked to this checkout).
     instructor_stamp = _digest([repo / "pyproject.toml", repo / "graders"], JUPYTERHUB)
     _venv(instructors, instructor_stamp, [f"{repo}", JUPYTERHUB], "instructors'")
+    for env in (students, instructors):
+        _no_debugger(env)
     os.chown(instructors, 0, instructors_gid)
     instructors.chmod(0o750)
     return Environments(students, instructors, _proxy(root / "proxy"))

@@ -315,9 +315,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "practice-service":
         from graders.practice import service
+        from graders.practice.state import course_secret
 
         args.log.parent.mkdir(parents=True, exist_ok=True)
-        service.serve(args.host, args.port, args.log, args.hub)
+        service.serve(args.host, args.port, course_secret(args.course.resolve()), args.log, args.hub)
         return 0
     import warnings
 

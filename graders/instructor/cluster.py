@@ -23,6 +23,7 @@ from nbgrader.utils import parse_utc
 from graders.instructor.course import Course, CourseError, read
 from graders.instructor.grading import LABELS, Progress, zero_ungraded
 from graders.instructor.results import SubmissionResult, collect
+from graders.practice.state import SECRET_FILE, course_secret
 
 NOT_GRADED = "not graded on the cluster"
 IMPORTED = ".cvexam-imported"  # the content key of the submission imported here
@@ -33,8 +34,12 @@ class ClusterError(CourseError):
 
 
 def course_kit(course: Course, assignment: str) -> dict[str, bytes]:
-    """What a worker needs of the course: its config and the assignment's source notebooks."""
-    kit = {"nbgrader_config.py": (course.root / "nbgrader_config.py").read_bytes()}
+    """What a worker needs of the course: its config, its practice secret and the assignment's
+    source notebooks."""
+    kit = {
+        "nbgrader_config.py": (course.root / "nbgrader_config.py").read_bytes(),
+        SECRET_FILE: course_secret(course.root),
+    }
     source = course.folder("source") / assignment
     for path in sorted(source.rglob("*")):
         if path.is_file() and ".ipynb_checkpoints" not in path.parts:

@@ -5,6 +5,7 @@ whole grading run pays nbgrader's start-up once instead of once per command.
 """
 
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from graders.instructor import as_root
 from graders.practice.state import ASSIGNMENT as PRACTICE
 
 
@@ -46,6 +48,9 @@ class Course:
         root = root.resolve()
         if not (root / "nbgrader_config.py").is_file():
             raise CourseError(f"{root} has no nbgrader_config.py: run this from the course folder")
+        unsafe = as_root.problems(root)
+        if unsafe:
+            raise CourseError("refused to run as root:\n  " + "\n  ".join(unsafe))
         _venv_on_path()
         config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
         config.CourseDirectory.root = str(root)
@@ -53,18 +58,19 @@ class Course:
 
     def hand_back(self) -> None:
         """After a run as root (the sandbox needs root) in a course folder that belongs to
-        its instructors (the hub classroom's): what the run wrote is theirs again, and
-        writable by their group, so the formgrader can go on from it."""
+        its instructors (the hub classroom's): what the run wrote is theirs again, with the
+        course folder's owner and group, and writable by that group, so the formgrader can go
+        on from it."""
         owner = self.root.stat()
-        if os.geteuid() != 0 or owner.st_uid == 0:
+        if os.geteuid() != 0 or (owner.st_uid, owner.st_gid) == (0, 0):
             return
         for parent, folders, files in os.walk(self.root):
             for name in [".", *folders, *files]:
                 path = os.path.join(parent, name)
                 info = os.lstat(path)
-                if info.st_uid == 0 and not os.path.islink(path):
+                if info.st_uid == 0 and not stat.S_ISLNK(info.st_mode) and path != str(self.root) + "/.":
                     os.chown(path, owner.st_uid, owner.st_gid)
-                    os.chmod(path, info.st_mode | (0o070 if os.path.isdir(path) else 0o060))
+                    os.chmod(path, info.st_mode | (0o070 if stat.S_ISDIR(info.st_mode) else 0o060))
 
     def api(self) -> NbGraderAPI:
         return NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
@@ -105,7 +111,10 @@ class Course:
         }
 
     def assignments(self) -> list[str]:
-        return sorted(p.name for p in self.folder("source").iterdir() if p.is_dir())
+        source = self.folder("source")
+        if not source.is_dir():
+            raise CourseError(f"{self.root} has no {source.name}/ folder: is this the course folder?")
+        return sorted(p.name for p in source.iterdir() if p.is_dir())
 
     def assignment(self, name: str | None) -> str:
         """`name` if the course has that assignment, else the course's one assignment; an

@@ -15,7 +15,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from graders.autograde.record import METADATA_KEY, SCHEMA, VerdictRecord
 from graders.instructor.course import Course, read
 from graders.instructor.intake import LATE_FILE
-from graders.practice.state import STATE_FILE, read_retry
+from graders.practice.state import STATE_FILE, course_secret, read_retry
 
 UNANSWERED = re.compile(r"NotImplementedError|is not defined|gave None")
 _VALIDATOR = Draft202012Validator(SCHEMA)
@@ -248,7 +248,7 @@ def collect(
         result.late_by_lms = sorted(set(late.read_text(errors="replace").split()))[:20]
     folder = course.folder("autograded") / student / assignment
     if (folder / STATE_FILE).exists():
-        retry, problem = read_retry(folder)
+        retry, problem = read_retry(folder, student, course_secret(course.root))
         result.variants_tried = retry + 1
         result.problems += [problem] if problem else []
     return result

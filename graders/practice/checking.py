@@ -14,24 +14,26 @@ CALL_BUDGET = 5.0  # seconds per call of a student's function, as at autograde
 HARNESS_SOURCE = Path(harness.__file__).read_text()
 
 
-def probes(student: str, retry: int) -> dict:
+def probes(student: str, retry: int, secret: bytes) -> dict:
     """What the student's kernel runs: the harness, and each part's probe spec."""
     specs = {}
     for part in variants.parts():
         specs[part.grade_id] = wire.probe_spec(
-            part.grade_id, part.probes(variants.items(part, student, retry)), CALL_BUDGET
+            part.grade_id, part.probes(variants.items(part, student, retry, secret)), CALL_BUDGET
         )
     return {"harness": HARNESS_SOURCE, "specs": specs}
 
 
-def verdicts(student: str, retry: int, answers: dict, only: set[str] | None = None) -> list[VerdictRecord]:
+def verdicts(
+    student: str, retry: int, secret: bytes, answers: dict, only: set[str] | None = None
+) -> list[VerdictRecord]:
     """Each part's verdict (or the `only` parts') on the answers the kernel reported (untrusted,
     read by the wire)."""
     out = []
     for part in variants.parts():
         if only is not None and part.grade_id not in only:
             continue
-        items = variants.items(part, student, retry)
+        items = variants.items(part, student, retry, secret)
         reported = answers.get(part.grade_id)
         probes = part.probes(items)
         if isinstance(reported, list):

@@ -3,7 +3,7 @@ students' kernels ask for their numbers, their probes and verdicts on their answ
 
     python -m graders practice-service --port 8790
 
-POST /variant {student, retry}           -> {retry, seed, givens}
+POST /variant {student, retry}           -> {retry, seed, signature, givens}
 POST /probes  {student, retry}           -> {harness, specs}
 POST /check   {student, retry, answers}  -> {verdicts: [{grade_id, title, earned, points, text, mistakes}]}
 
@@ -11,7 +11,9 @@ Every request is rate-limited per student (checks more tightly) and every check 
 one JSON line each (`--log`); a refused request gets a 4xx and a line on stderr. In the
 one-machine classroom the student id is the one the request names. Behind JupyterHub
 (`--hub`, run by the hub as a service) it is the hub's: the kernel sends its server's API
-token, and the hub says whose it is; the request's own claim is ignored.
+token, and the hub says whose it is; the request's own claim is ignored. The numbers are
+keyed by the course's secret, and the retry counter of a variant comes back signed with it,
+so grading uses only a variant the service issued to that student (state.py).
 """
 
 import json
@@ -25,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from graders.practice import checking, variants
-from graders.practice.state import MAX_RETRY
+from graders.practice.state import MAX_RETRY, signature
 
 MAX_BODY = 4_000_000  # a check's answers (a part's report is capped by the harness too)
 CHECKS_PER_MINUTE = 30
@@ -63,17 +65,18 @@ class HubIdentity:
 
 
 class Service:
-    """The service's state: its log, each student's recent checks, and how callers are known
-    (`identify`: None where the request's student id is taken as it is)."""
+    """The service's state: the course's secret, its log, each student's recent checks, and how
+    callers are known (`identify`: None where the request's student id is taken as it is)."""
 
     def __init__(
         self,
+        secret: bytes,
         log: Path | None,
         per_minute: int = CHECKS_PER_MINUTE,
         identify=None,
         requests_per_minute: int = REQUESTS_PER_MINUTE,
     ) -> None:
-        self.log, self.identify = log, identify
+        self.secret, self.log, self.identify = secret, log, identify
         self.limits = {"check": per_minute, "request": requests_per_minute}
         self.recent: dict[tuple[str, str], deque] = defaultdict(deque)
         self.lock = threading.Lock()
@@ -84,21 +87,21 @@ class Service:
         student, retry = _identity(body)
         self._admit(student, "request")
         if path == "/variant":
-            seed = variants.seed(student, retry)
             return {
                 "student": student,
                 "retry": retry,
-                "seed": seed,
-                "givens": variants.shown(student, retry),
+                "seed": variants.seed(student, retry, self.secret),
+                "signature": signature(self.secret, student, retry),
+                "givens": variants.shown(student, retry, self.secret),
             }
         if path == "/probes":
-            return checking.probes(student, retry)
+            return checking.probes(student, retry, self.secret)
         if path == "/check":
             answers = body.get("answers")
             if not isinstance(answers, dict):
                 raise RequestError("answers must be an object: grade_id -> the harness's answers")
             self._admit(student, "check")
-            records = checking.verdicts(student, retry, answers)
+            records = checking.verdicts(student, retry, self.secret, answers)
             self._write_log(student, retry, records)
             return {"verdicts": [_shown(r) for r in records]}
         raise RequestError(f"no such endpoint: {path}", 404)
@@ -126,10 +129,6 @@ class Service:
         }
         with self.lock, self.log.open("a") as f:
             f.write(json.dumps(line) + "\n")
-
-
-def _logged(record) -> dict:
-    return {"earned": record.earned, "mistakes": [m.name for m in record.mistakes]}
 
 
 def _identity(body: dict) -> tuple[str, int]:
@@ -202,8 +201,9 @@ def handler(service: Service) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(host: str, port: int, log: Path | None, hub: bool = False) -> None:
-    server = ThreadingHTTPServer((host, port), handler(Service(log, identify=HubIdentity() if hub else None)))
+def serve(host: str, port: int, secret: bytes, log: Path | None, hub: bool = False) -> None:
+    service = Service(secret, log, identify=HubIdentity() if hub else None)
+    server = ThreadingHTTPServer((host, port), handler(service))
     who = "students known by their hub token" if hub else "students as the requests name them"
     print(
         f"practice checks: http://{host}:{server.server_address[1]}/ ({who}; log: {log or 'none'})",

@@ -1,20 +1,21 @@
 """Which numbers a student practises on: a variant of every question whose numbers vary,
 fixed by the student's id and their retry counter.
 
-The seed is derived here and stored with the student's work (state.STATE_FILE), as WeBWorK
-learned to: the grader recomputes it from the nbgrader student id and the retry counter,
-so a file copied from another student changes nothing but the count.
+The seed is derived here, keyed by the course's secret (state.SECRET_FILE: no one without it
+can compute another student's numbers), and stored with the student's work
+(state.STATE_FILE), as WeBWorK learned to: the grader recomputes it from the nbgrader student
+id and the retry counter the service signed, so a file copied from another student changes
+nothing.
 """
 
 import functools
-import hashlib
 import zlib
 from typing import Any
 
 import numpy as np
 
 from graders.autograde.model import Givens, Item, Part
-from graders.practice.state import ASSIGNMENT
+from graders.practice.state import keyed
 from graders.questions import REGISTRY
 
 PROBE_SEED = 2026  # as InjectProbes.seed: the probes of a part are drawn per student and part
@@ -27,9 +28,8 @@ def parts() -> list[Part]:
     return sorted(found, key=lambda p: (p.title.split()[0], order.index(p.grade_id)))  # "1a", "1c", "2e"
 
 
-def seed(student: str, retry: int) -> int:
-    digest = hashlib.sha256(f"{ASSIGNMENT}/{student}/{retry}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
+def seed(student: str, retry: int, secret: bytes) -> int:
+    return int.from_bytes(keyed(secret, "seed", student, retry)[:8], "big")
 
 
 def givens(part: Part, variant_seed: int) -> Givens:
@@ -40,23 +40,23 @@ def givens(part: Part, variant_seed: int) -> Givens:
     return part.variant.draw(rng)
 
 
-def items(part: Part, student: str, retry: int) -> list[Item]:
+def items(part: Part, student: str, retry: int, secret: bytes) -> list[Item]:
     """The items of `part` on the student's variant, with the student's probes (kept for the
     next request: a check asks for its probes, then for the verdicts on the same ones)."""
-    return _items(part.grade_id, student, retry)
+    return _items(part.grade_id, student, retry, secret)
 
 
 @functools.lru_cache(maxsize=4096)
-def _items(grade_id: str, student: str, retry: int) -> list[Item]:
+def _items(grade_id: str, student: str, retry: int, secret: bytes) -> list[Item]:
     part = REGISTRY[grade_id]
     rng = np.random.default_rng([PROBE_SEED, zlib.crc32(f"{student}/{grade_id}".encode())])
-    return part.items(rng, givens(part, seed(student, retry)))
+    return part.items(rng, givens(part, seed(student, retry, secret)))
 
 
-def shown(student: str, retry: int) -> dict[str, Any]:
+def shown(student: str, retry: int, secret: bytes) -> dict[str, Any]:
     """The student's numbers, by the names the notebook uses, as JSON (arrays as lists)."""
     out: dict[str, Any] = {}
     for part in parts():
-        for name, value in givens(part, seed(student, retry)).items():
+        for name, value in givens(part, seed(student, retry, secret)).items():
             out[name] = value.tolist() if isinstance(value, np.ndarray) else value
     return out

@@ -94,7 +94,12 @@ class Practice:
         else:
             reply = self._post("/variant", {})
             self.student = reply.get("student", self.student)
-            state = {"student": self.student, "retry": self.retry, "seed": reply["seed"]}
+            state = {
+                "student": self.student,
+                "retry": self.retry,
+                "seed": reply["seed"],
+                "signature": reply.get("signature", ""),  # the service's: grading honours no other counter
+            }
             self.state_path.write_text(json.dumps(state) + "\n")
         self.givens = {k: _value(v) for k, v in reply["givens"].items()}
         self._namespace().update(self.givens)
