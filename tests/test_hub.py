@@ -20,7 +20,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -48,6 +47,8 @@ from lab_driver import (
 
 from graders.hub import accounts, config
 from graders.practice import state, variants
+
+practice_client = __import__("cvexam_student.practice").practice
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -202,11 +203,11 @@ def _formgrader_view(page, url: str, student: str, notebook: str) -> dict:
 
 
 def _free_ports() -> int:
-    """A port whose next three are free too (the hub's API, the proxy's, the practice checks)."""
+    """A port whose next two are free too (the hub's API, the proxy's)."""
     for _ in range(200):
         port = random.randint(20_000, 40_000)
         try:
-            for p in range(port, port + 4):
+            for p in range(port, port + 3):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", p))
             return port
@@ -386,7 +387,7 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
             "inbound listing": bob_submitted.parent,
             "other's home": _home("cvtbob") / ASSIGNMENT / f"{PART1}.ipynb",
             "answer key in this checkout": REPO / "graders" / "questions" / "linear.py",
-            "instructors' environment": Path("/opt/cvexam/instructors"),
+            "instructors' environment": PREFIX / "envs" / "instructors",
             "passwords": PREFIX / "hub" / "passwords.csv",
         }
         seen["probe"] = _probe(
@@ -455,15 +456,11 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
         )
         log = (COURSE / "results" / "practice_log.jsonl").read_text().splitlines()
         seen["practice log"] = [json.loads(line) for line in log]
-        service_url = f"{url.rsplit(':', 1)[0]}:{int(url.rsplit(':', 1)[1]) + 3}"
-        anonymous = urllib.request.Request(
-            f"{service_url}/variant", json.dumps({"student": "cvtbob"}).encode()
-        )
-        try:
-            urllib.request.urlopen(anonymous, timeout=10)
-            seen["practice without a token"] = 200
-        except urllib.error.HTTPError as error:
-            seen["practice without a token"] = error.code
+        socket_path = PREFIX / "run" / "practice.sock"
+        anonymous = practice_client._UnixConnection(str(socket_path), 10)
+        anonymous.request("POST", "/variant", json.dumps({"student": "cvtbob"}).encode())
+        seen["practice without a token"] = anonymous.getresponse().status
+        seen["practice socket"] = (socket_path.parent.owner(), oct(socket_path.parent.stat().st_mode & 0o777))
 
         for user, page in pages.items():
             seen[f"{user} feedback"] = _feedback(page, url, user)
@@ -584,6 +581,8 @@ def test_practice_checks_run_as_a_hub_service_that_knows_the_student_by_their_to
     assert mine["checked"] == sorted(p.grade_id for p in variants.parts())
     assert [line["student"] for line in classroom["practice log"]] == ["cvtalice"]
     assert classroom["practice without a token"] == 401
+    # a Unix socket in a folder only the service's account can write: no one can stand in for it
+    assert classroom["practice socket"] == (accounts.practice_service(COURSE_ID), "0o755")
 
 
 def test_the_practice_service_runs_as_its_own_account(classroom):

@@ -133,12 +133,14 @@ def test_the_hub_runs_the_practice_checks_as_its_service_and_students_are_pointe
     path.write_text(config.hub_config(settings))
     loaded = PyFileConfigLoader(path.name, path=str(tmp_path)).load_config()
     (service,) = loaded.JupyterHub.services
-    assert service["url"] == "http://127.0.0.1:18003"
     assert service["command"][0] == "/envs/instructors/bin/python"
     assert "practice-service" in service["command"] and "--hub" in service["command"]
+    assert service["user"] == "cvxp-c101"  # not root, the hub's
+    socket_path = service["command"][service["command"].index("--socket") + 1]
+    assert socket_path == str(settings.layout.practice_socket)  # no loopback port to take first
     spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), notebook_dir="")
     loaded.Spawner.pre_spawn_hook(spawner)
-    assert spawner.environment["CVEXAM_PRACTICE_URL"] == service["url"]
+    assert spawner.environment["CVEXAM_PRACTICE_URL"] == f"unix:{socket_path}"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the hub command runs as root")
@@ -212,7 +214,7 @@ def _listener_as_nobody(port: int) -> subprocess.Popen:
 @pytest.mark.skipif(os.geteuid() != 0, reason="the hub command runs as root")
 def test_the_classroom_refuses_to_start_when_a_port_is_taken_and_names_the_process(tmp_path):
     port = 20_000 + os.getpid() % 20_000
-    squatter = _listener_as_nobody(port + 3)  # the practice service's port
+    squatter = _listener_as_nobody(port + 2)  # the proxy's API
     try:
         done = subprocess.run(
             [sys.executable, "-m", "graders.classroom", "hub", "--prefix", str(tmp_path / "srv")]
@@ -227,7 +229,7 @@ def test_the_classroom_refuses_to_start_when_a_port_is_taken_and_names_the_proce
         squatter.kill()
         squatter.wait()
     assert done.returncode == 2, done.stdout + done.stderr
-    assert f"port {port + 3} (the practice service) is taken by pid {squatter.pid} of nobody" in done.stderr
+    assert f"port {port + 2} (the proxy's API) is taken by pid {squatter.pid} of nobody" in done.stderr
     assert not (tmp_path / "srv").exists()  # refused before anything was made
 
 

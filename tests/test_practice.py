@@ -306,3 +306,26 @@ def test_every_endpoint_is_rate_limited_per_student():
         limited.answer("/probes", {"student": "mallory"})
     assert refused.value.status == 429
     assert limited.answer("/variant", {"student": "dan"})["student"] == "dan"  # others are not slowed
+
+
+def test_the_client_reaches_the_service_on_a_unix_socket(tmp_path):
+    """The hub classroom's service listens on a Unix socket (its folder is the service
+    account's alone), not on a loopback port anyone could take first."""
+    path = tmp_path / "run" / "practice.sock"
+    path.parent.mkdir()
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(path))  # the socket a stopped service left behind
+    stale.close()
+    httpd = service.UnixHTTPServer(str(path), service.handler(service.Service(SECRET, None)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert path.stat().st_mode & 0o777 == 0o666  # every kernel may connect
+        client = STUDENT_ENV.Practice(url=f"unix:{path}", student="hal", folder=tmp_path)
+        assert client.givens["LINEAR_IN"] == variants.shown("hal", 0, SECRET)["LINEAR_IN"]
+        client.retry = -1
+        with pytest.raises(STUDENT_ENV.PracticeError, match="retry must be a whole number"):
+            client.load()  # the service's refusal reaches the student as its message
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

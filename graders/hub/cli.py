@@ -21,7 +21,6 @@ from graders.instructor.course import Course
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PREFIX = Path("/srv/cvexam")
-DEFAULT_ENVS = Path("/opt/cvexam")
 
 
 def _state_file(layout: config.Layout) -> Path:
@@ -112,9 +111,11 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
         _write_passwords(layout, new_passwords)
 
     gid = grp.getgrnam(instructors_group).gr_gid
-    envs = environments.ensure(args.envs.resolve(), REPO, gid)
+    # each classroom its own environments (another classroom's rebuild or group never reaches it)
+    envs = environments.ensure((args.envs or layout.prefix / "envs").resolve(), REPO, gid)
     course = config.course_folder(layout, REPO, state["instructors"][0], instructors_group)
     config.course_exchange(layout, state["instructors"][0])
+    config.practice_run_folder(layout, service_account)
     if people:
         listed = roster.write_for_nbgrader(people, course / "roster.csv")
         os.chown(listed, os.stat(course).st_uid, gid)
@@ -180,7 +181,7 @@ def remove(args: argparse.Namespace) -> int:
     for line in accounts.remove(state["made"]):
         print(f"classroom: removed {line}")
     subprocess.run(["rm", "-rf", str(prefix)], check=True)
-    print(f"classroom: removed {prefix} (the environments in {DEFAULT_ENVS} stay for the next term)")
+    print(f"classroom: removed {prefix}, its environments included")
     return 0
 
 
@@ -198,13 +199,13 @@ def main(argv: list[str]) -> int:
         "--prefix", type=Path, default=DEFAULT_PREFIX, help="where the classroom lives (default: %(default)s)"
     )
     parser.add_argument(
-        "--envs", type=Path, default=DEFAULT_ENVS, help="the Python environments (default: %(default)s)"
+        "--envs", type=Path, help="the classroom's Python environments (default: <prefix>/envs)"
     )
     parser.add_argument(
         "--port",
         type=int,
         default=8000,
-        help="the hub's port on 127.0.0.1; it takes the next three too (its API, the proxy's, practice)",
+        help="the hub's port on 127.0.0.1; it takes the next two too (its API, the proxy's)",
     )
     parser.add_argument("--course-id", help="default: the course id of this repo's nbgrader_config.py")
     parser.add_argument(

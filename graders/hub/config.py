@@ -56,6 +56,11 @@ class Layout:
         """The hub's own state and the passwords: root only."""
         return self.prefix / "hub"
 
+    @property
+    def practice_socket(self) -> Path:
+        """The practice service's Unix socket, in a folder only the service's account writes."""
+        return self.prefix / "run" / "practice.sock"
+
     def role_config(self, role: str) -> Path:
         return self.prefix / "jupyter" / role
 
@@ -102,6 +107,15 @@ def course_folder(layout: Layout, repo: Path, owner: str, group: str) -> Path:
         shutil.chown(root_only, "root", group)
         root_only.chmod(CONFIG_MODE)
     return course
+
+
+def practice_run_folder(layout: Layout, service_account: str) -> Path:
+    """The folder of the practice service's socket: its account's alone to write."""
+    folder = layout.practice_socket.parent
+    folder.mkdir(exist_ok=True)
+    shutil.chown(folder, service_account, "root")
+    folder.chmod(0o755)
+    return folder
 
 
 def course_exchange(layout: Layout, owner: str) -> Path:
@@ -185,18 +199,16 @@ def hub_config(s: HubSettings) -> str:
         "instructor": role(s.instructor_env, layout.role_config("instructor"), str(layout.course)),
         "student": role(s.student_env, layout.role_config("student"), None),
     }
-    practice_url = f"http://127.0.0.1:{s.port + 3}"
-    roles["student"]["environment"]["CVEXAM_PRACTICE_URL"] = practice_url
+    roles["student"]["environment"]["CVEXAM_PRACTICE_URL"] = f"unix:{layout.practice_socket}"
     limits = [f"--{name}={value}" for name, value in STUDENT_LIMITS.items()]
     roles["student"]["limits"] = ["/usr/bin/prlimit", *limits, "--"]
     practice = {
         "name": "cvexam-practice",
         "user": practice_service(layout.course_id),  # its own account, not root's (the hub's)
-        "url": practice_url,
         "command": [
             str(s.instructor_env / "bin" / "python"),
             *("-I", "-m", "graders", "--course", str(layout.course), "practice-service", "--hub"),
-            *("--port", str(s.port + 3), "--log", str(practice_log(layout))),
+            *("--socket", str(layout.practice_socket), "--log", str(practice_log(layout))),
         ],
         "cwd": str(layout.course),
         "environment": {"PATH": f"{s.instructor_env / 'bin'}:/usr/bin:/bin"},

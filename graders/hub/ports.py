@@ -2,8 +2,8 @@
 free, or the classroom refuses to start and names the process that holds it.
 
 Loopback ports are open to every account on the machine: a student's process that took the
-practice service's port first would receive other students' hub tokens; one on the hub's
-port, the instructors' passwords. JupyterHub itself only notices that its proxy failed.
+proxy's port first would receive the instructors' passwords. JupyterHub itself only notices
+that its proxy failed.
 """
 
 import errno
@@ -11,8 +11,9 @@ import socket
 
 import psutil
 
-# What each of the classroom's four ports is for, from the hub's own (`--port`).
-ROLES = ["the hub", "the hub's API", "the proxy's API", "the practice service"]
+# What each of the classroom's three ports is for, from the hub's own (`--port`). (The practice
+# service listens on a Unix socket, where no other account can take its place.)
+ROLES = ["the hub", "the hub's API", "the proxy's API"]
 
 
 def holder(port: int) -> str:

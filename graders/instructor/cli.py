@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     service_p.add_argument("--port", type=int, default=8790, help="the port (default: %(default)s)")
     service_p.add_argument(
+        "--socket", type=Path, help="listen on this Unix socket instead (the hub classroom's)"
+    )
+    service_p.add_argument(
         "--log", type=Path, default=Path("results/practice_log.jsonl"), help="one line per check"
     )
     service_p.add_argument(
@@ -318,7 +321,8 @@ def _run(args: argparse.Namespace) -> int:
         from graders.practice.state import course_secret
 
         args.log.parent.mkdir(parents=True, exist_ok=True)
-        service.serve(args.host, args.port, course_secret(args.course.resolve()), args.log, args.hub)
+        secret = course_secret(args.course.resolve())
+        service.serve(args.host, args.port, secret, args.log, args.hub, args.socket)
         return 0
     import warnings
 

@@ -2,6 +2,7 @@
 students' kernels ask for their numbers, their probes and verdicts on their answers.
 
     python -m graders practice-service --port 8790
+    python -m graders practice-service --socket /srv/cvexam/run/practice.sock   (the hub's)
 
 POST /variant {student, retry}           -> {retry, seed, signature, givens}
 POST /probes  {student, retry}           -> {harness, specs}
@@ -18,6 +19,8 @@ so grading uses only a variant the service issued to that student (state.py).
 
 import json
 import os
+import pwd
+import socketserver
 import sys
 import threading
 import time
@@ -201,14 +204,33 @@ def handler(service: Service) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(host: str, port: int, secret: bytes, log: Path | None, hub: bool = False) -> None:
+class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """http.server's threading server, on a Unix socket: its path is in a folder only the
+    service's account can write, so no other process can take its place (a loopback port
+    can be taken by anyone who binds it first) and receive the students' tokens."""
+
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        path = Path(self.server_address)
+        if path.is_socket() and path.owner() == pwd.getpwuid(os.geteuid()).pw_name:
+            path.unlink()  # this account's socket, left by a service that stopped
+        super().server_bind()
+        path.chmod(0o666)  # every student's kernel may connect (the folder keeps it ours)
+
+
+def serve(
+    host: str, port: int, secret: bytes, log: Path | None, hub: bool = False, socket_path: Path | None = None
+) -> None:
     service = Service(secret, log, identify=HubIdentity() if hub else None)
-    server = ThreadingHTTPServer((host, port), handler(service))
+    if socket_path is not None:
+        server: socketserver.BaseServer = UnixHTTPServer(str(socket_path), handler(service))
+        where = f"unix:{socket_path}"
+    else:
+        server = ThreadingHTTPServer((host, port), handler(service))
+        where = f"http://{host}:{server.server_address[1]}/"
     who = "students known by their hub token" if hub else "students as the requests name them"
-    print(
-        f"practice checks: http://{host}:{server.server_address[1]}/ ({who}; log: {log or 'none'})",
-        flush=True,
-    )
+    print(f"practice checks: {where} ({who}; log: {log or 'none'})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

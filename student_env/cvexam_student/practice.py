@@ -9,14 +9,19 @@ The checks run on the instructor's side (the practice service): this module send
 functions' answers on the service's probe inputs and prints the verdicts. It holds no
 reference and no answer. Your variant's counter is kept in `practice_variant.json` beside
 the notebook and is handed in with it.
+
+The service is at CVEXAM_PRACTICE_URL: `http://host:port`, or `unix:/path/to/socket` (the
+hub classroom's: a socket in a folder only the service's account can write, so no other
+process can stand in for it and receive your token).
 """
 
 import builtins
 import getpass
+import http.client
 import json
 import os
-import urllib.error
-import urllib.request
+import socket
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +40,29 @@ def _value(given):
 
 class PracticeError(RuntimeError):
     """The practice service could not answer; the message says what to do."""
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket (the standard library speaks it to no path on its own)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.socket_path)
+
+
+def _connection(url: str, timeout: float = 30) -> tuple[http.client.HTTPConnection, str]:
+    """A connection to the service at `url`, and the path prefix of its endpoints."""
+    if url.startswith("unix:"):
+        return _UnixConnection(url[len("unix:") :], timeout), ""
+    parts = urllib.parse.urlsplit(url)
+    return http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout
+    ), parts.path
 
 
 def _student() -> str:
@@ -65,17 +93,24 @@ class Practice:
         headers = {"Content-Type": "application/json"}
         if os.environ.get("JUPYTERHUB_API_TOKEN"):  # on JupyterHub the service knows you by it
             headers["Authorization"] = f"token {os.environ['JUPYTERHUB_API_TOKEN']}"
-        request = urllib.request.Request(self.url + path, json.dumps(body).encode(), headers)
+        connection, prefix = _connection(self.url)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            message = json.loads(error.read() or b"{}").get("error", error.reason)
-            raise PracticeError(f"the practice service says: {message}") from None
+            connection.request("POST", prefix + path, json.dumps(body).encode(), headers)
+            response = connection.getresponse()
+            status, data = response.status, response.read()
         except OSError as error:
             raise PracticeError(
                 f"the practice service at {self.url} cannot be reached ({error}); ask your instructor"
             ) from None
+        finally:
+            connection.close()
+        if status >= 400:
+            try:
+                message = json.loads(data or b"{}").get("error", response.reason)
+            except ValueError:
+                message = response.reason
+            raise PracticeError(f"the practice service says: {message}")
+        return json.loads(data)
 
     def _namespace(self) -> dict:
         from IPython import get_ipython
