@@ -1,7 +1,7 @@
 # The two commands of a fresh machine: `make demo` and `make test`.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test test-fast lint classroom
+.PHONY: setup demo test test-fast lint classroom bench-hub
 
 setup:
 	bash scripts/setup.sh
@@ -28,3 +28,9 @@ ROSTER ?=
 PORT ?= 8000
 classroom: setup
 	.venv/bin/python -m graders.classroom hub --port $(PORT) $(if $(ROSTER),--roster $(ROSTER))
+
+# Exam-day load on the hub classroom (as root): 30, 100 and 300 simulated students through a
+# classroom of its own (removed at the end); p50/p99 per step.
+bench-hub: setup
+	.venv/bin/python -m pip install --quiet -e '.[bench]'
+	.venv/bin/python bench/hub_load.py --students 30 100 300 --wave 100

@@ -1,13 +1,13 @@
 """Exam-day load on the hub classroom: simulated students driven through a real hub by locust.
 
-    sudo .venv/bin/python bench/hub_load.py [--students 30 100 300] [--wave 100]
+    sudo .venv/bin/python bench/hub_load.py [--students 30 100 300] [--wave 100] [--arrival 60]
 
 One classroom (`python -m graders.classroom hub`, its own prefix and ports, removed at the
 end) with an account for every simulated student; the instructor generates and releases
 the exam and the practice assignment. Then, for each class size, that many students go
-through the exam day at once, in waves of at most --wave (the servers of a wave are
-stopped before the next starts: one machine does not hold 300 running servers). Each
-student, as the browser would:
+through the exam day, arriving over --arrival seconds, in waves of at most --wave (the
+servers of a wave are stopped before the next starts: one machine does not hold 300
+running servers). Each student, as the browser would:
 
 - log in        the hub's login form (PAM checks the password)
 - start server  POST /hub/api/users/<name>/server, until the hub says it is ready
@@ -28,8 +28,8 @@ import argparse  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import random  # noqa: E402
-import socket  # noqa: E402
+import secrets  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -38,13 +38,14 @@ from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
+import psutil  # noqa: E402
 from locust import HttpUser, constant, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
-from locust.exception import StopUser  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from graders.autograde import harness  # noqa: E402
+from graders.hub import ports  # noqa: E402
 from graders.instructor.course import read  # noqa: E402
 
 PRACTICE = __import__("cvexam_student.practice").practice
@@ -52,19 +53,6 @@ STEPS = ["log in", "start server", "fetch", "practice", "submit"]
 COURSE_ID = "cvload"
 INSTRUCTOR = "cvlinstr"
 EXAM, PRACTICE_ASSIGNMENT = "cv_exam", "cv_practice"
-
-
-def _free_port() -> int:
-    for _ in range(200):
-        port = random.randint(20_000, 40_000)
-        try:
-            for p in range(port, port + 3):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", p))
-            return port
-        except OSError:
-            continue
-    raise SystemExit("no three free ports in a row")
 
 
 def _solutions() -> dict:
@@ -85,11 +73,9 @@ class Classroom:
 
     def __init__(self, students: int, workdir: Path) -> None:
         self.prefix = Path(f"/srv/cvexam-load-{os.getpid()}")
-        self.port = _free_port()
+        self.port = ports.free_run()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.students = {
-            f"cvl{n:04d}": f"load-pw-{n:04d}-{random.randint(0, 10**9)}" for n in range(students)
-        }
+        self.students = {f"cvl{n:04d}": secrets.token_urlsafe(12) for n in range(students)}
         roster = workdir / "roster.csv"
         with roster.open("w", newline="") as f:
             writer = csv.writer(f)
@@ -102,16 +88,20 @@ class Classroom:
         self.hub = subprocess.Popen(
             [*command, "--course-id", COURSE_ID], stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO
         )
-        deadline = time.monotonic() + 1800
-        while not self._up():
-            if self.hub.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the hub did not start: see {workdir / 'hub.log'}")
-            time.sleep(2)
         self.course = self.prefix / "courses" / COURSE_ID
-        for assignment in (EXAM, PRACTICE_ASSIGNMENT):
-            for step in ("generate_assignment", "release_assignment"):
-                self._as_instructor("nbgrader", step, assignment, "--force")
         self.socket = self.prefix / "run" / "practice.sock"
+        try:
+            deadline = time.monotonic() + 1800
+            while not self._up():
+                if self.hub.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the hub did not start: see {workdir / 'hub.log'}")
+                time.sleep(2)
+            for assignment in (EXAM, PRACTICE_ASSIGNMENT):
+                for step in ("generate_assignment", "release_assignment"):
+                    self._as_instructor("nbgrader", step, assignment, "--force")
+        except BaseException:
+            self.remove()  # nothing left behind: accounts, folders, the hub
+            raise
 
     def _up(self) -> bool:
         try:
@@ -125,7 +115,8 @@ class Classroom:
     def _as_instructor(self, *command: str) -> None:
         env = self.prefix / "envs" / "instructors" / "bin"
         done = subprocess.run(
-            ["runuser", "-u", INSTRUCTOR, "--", str(env / command[0]), *command[1:]],
+            [shutil.which("runuser") or "/usr/sbin/runuser", "-u", INSTRUCTOR, "--", str(env / command[0])]
+            + list(command[1:]),
             cwd=self.course,
             env={"PATH": f"{env}:/usr/bin:/bin", "HOME": str(self.course)},
             capture_output=True,
@@ -148,7 +139,11 @@ class Classroom:
         )
 
 
-def student_class(classroom: Classroom, queue: list[str], answers_for):
+class StepFailed(Exception):
+    """A step failed (counted by locust as a failure); the student goes no further."""
+
+
+def student_class(classroom: Classroom, queue: list[str], finished: list[str], answers_for):
     """The locust user: one student's exam day, each step timed as one 'request'."""
 
     class Student(HttpUser):
@@ -171,7 +166,7 @@ def student_class(classroom: Classroom, queue: list[str], answers_for):
                 context={},
             )
             if error is not None:
-                raise StopUser()
+                raise StepFailed(name) from error
 
         def _xsrf(self, path: str) -> dict:
             cookie = next(
@@ -184,9 +179,25 @@ def student_class(classroom: Classroom, queue: list[str], answers_for):
                 raise RuntimeError(f"{what}: HTTP {response.status_code} {response.text[:200]}")
             return response
 
+        done = False
+
         @task
         def exam_day(self) -> None:
+            """Once per simulated student; then it idles (locust would replace a user that
+            stopped, and the wave ends when every student has finished)."""
+            if self.done or not queue:
+                gevent.sleep(1)
+                return
+            self.done = True
             name = queue.pop()
+            try:
+                self._day(name)
+            except StepFailed:
+                pass
+            finally:
+                finished.append(name)
+
+        def _day(self, name: str) -> None:
             password = classroom.students[name]
             user = f"/user/{name}"
             with self.step("log in"):
@@ -203,18 +214,13 @@ def student_class(classroom: Classroom, queue: list[str], answers_for):
                     f"/hub/api/users/{name}/server", headers=headers, name="/hub/api/server"
                 )
                 self._ok(reply, "start")
-                deadline = time.monotonic() + 600
-                while (
-                    not self._ok(
-                        self.client.get(f"/hub/api/users/{name}", headers=headers, name="/hub/api/user"),
-                        "status",
-                    )
-                    .json()["servers"]
-                    .get("", {})
-                    .get("ready")
-                ):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the server did not become ready in 10 minutes")
+                while True:
+                    reply = self.client.get(f"/hub/api/users/{name}", headers=headers, name="/hub/api/user")
+                    server = self._ok(reply, "status").json()["servers"].get("")
+                    if server is None:  # the hub gave up on it (Spawner.http_timeout, start_timeout)
+                        raise RuntimeError("the hub gave up on the server: it did not start in time")
+                    if server.get("ready"):
+                        break
                     gevent.sleep(0.5)
             with self.step("fetch"):
                 self._ok(
@@ -253,7 +259,6 @@ def student_class(classroom: Classroom, queue: list[str], answers_for):
                 listed = self._ok(reply, "submit").json()
                 if isinstance(listed, dict) and not listed.get("success", True):
                     raise RuntimeError(f"submit: {str(listed.get('value'))[-200:]}")
-            raise StopUser()
 
         def _xsrf_form(self) -> dict:
             cookie = self._xsrf("/hub/")
@@ -281,18 +286,22 @@ def stop_servers(names: list[str]) -> None:
         subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
 
 
-def measure(classroom: Classroom, names: list[str], wave: int, answers_for) -> dict[str, dict]:
+def measure(
+    classroom: Classroom, names: list[str], wave: int, arrival: float, answers_for
+) -> dict[str, dict]:
     queue: list[str] = []
-    env = Environment(user_classes=[student_class(classroom, queue, answers_for)])
+    finished: list[str] = []
+    env = Environment(user_classes=[student_class(classroom, queue, finished, answers_for)])
     runner = env.create_local_runner()
     for start in range(0, len(names), wave):
         batch = names[start : start + wave]
         queue[:] = list(reversed(batch))
-        print(f"  wave of {len(batch)} students", flush=True)
-        runner.start(len(batch), spawn_rate=len(batch))
+        finished.clear()
+        print(f"  wave of {len(batch)} students, arriving over {arrival:g} s", flush=True)
+        runner.start(len(batch), spawn_rate=len(batch) / arrival if arrival > 0 else len(batch))
         began = time.monotonic()
         gevent.sleep(1)
-        while runner.user_count > 0 and time.monotonic() - began < 3600:
+        while len(finished) < len(batch) and time.monotonic() - began < 3600:
             gevent.sleep(1)
         runner.stop()
         stop_servers(batch)
@@ -315,6 +324,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, nargs="+", default=[30, 100, 300])
     parser.add_argument("--wave", type=int, default=100, help="students at once, at most")
+    parser.add_argument(
+        "--arrival",
+        type=float,
+        default=60,
+        help="seconds over which a wave's students arrive (0: all at once; default: %(default)s)",
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("the hub classroom makes accounts: run as root", file=sys.stderr)
@@ -331,19 +346,28 @@ def main() -> int:
             table, taken = {}, 0
             for size in args.students:
                 print(f"{size} students", flush=True)
-                table[size] = measure(classroom, names[taken : taken + size], args.wave, answers_for)
+                batch = names[taken : taken + size]
+                table[size] = measure(classroom, batch, args.wave, args.arrival, answers_for)
                 taken += size
+                _print_table(table)
         finally:
             classroom.remove()
+    _print_table(table)
+    print(
+        f"\n(waves of at most {args.wave} students arriving over {args.arrival:g} s; "
+        f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 1024**3:.0f} GiB)"
+    )
+    return 0
+
+
+def _print_table(table: dict[int, dict]) -> None:
     print(f"\n| step | {' | '.join(f'{n} students: p50 / p99 (failed)' for n in table)} |")
     print(f"|---|{'---|' * len(table)}")
     for step in STEPS:
         cells = [
             f"{t[step]['p50']:.2f} s / {t[step]['p99']:.2f} s ({t[step]['failed']})" for t in table.values()
         ]
-        print(f"| {step} | {' | '.join(cells)} |")
-    print(f"\n(waves of at most {args.wave} students; {os.cpu_count()} cores)")
-    return 0
+        print(f"| {step} | {' | '.join(cells)} |", flush=True)
 
 
 if __name__ == "__main__":

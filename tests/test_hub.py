@@ -12,10 +12,8 @@ import grp
 import json
 import os
 import pwd
-import random
 import shlex
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,7 +43,7 @@ from lab_driver import (
     wait_ready,
 )
 
-from graders.hub import accounts, config
+from graders.hub import accounts, config, ports
 from graders.practice import state, variants
 
 practice_client = __import__("cvexam_student.practice").practice
@@ -202,20 +200,6 @@ def _formgrader_view(page, url: str, student: str, notebook: str) -> dict:
     }
 
 
-def _free_ports() -> int:
-    """A port whose next two are free too (the hub's API, the proxy's)."""
-    for _ in range(200):
-        port = random.randint(20_000, 40_000)
-        try:
-            for p in range(port, port + 3):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", p))
-            return port
-        except OSError:
-            continue
-    raise AssertionError("no three free ports in a row")
-
-
 def _login(browser, url: str, user: str, password: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -318,7 +302,7 @@ def classroom(tmp_path_factory):
         writer.writerow(["id", "first_name", "last_name", "email", "password"])
         for user, password in STUDENTS.items():
             writer.writerow([user, user[3:].title(), "Test", f"{user}@example.org", password])
-    port = _free_ports()
+    port = ports.free_run()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "graders.classroom", "hub", "--roster", str(roster)]
     command += ["--instructor", INSTRUCTOR, "--prefix", str(PREFIX), "--port", str(port)]

@@ -16,7 +16,7 @@ from helpers import REPO
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from graders.hub import cli, config, roster
+from graders.hub import cli, config, ports, roster
 
 
 def _roster(tmp_path: Path, text: str) -> Path:
@@ -213,7 +213,7 @@ def _listener_as_nobody(port: int) -> subprocess.Popen:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the hub command runs as root")
 def test_the_classroom_refuses_to_start_when_a_port_is_taken_and_names_the_process(tmp_path):
-    port = 20_000 + os.getpid() % 20_000
+    port = ports.free_run()
     squatter = _listener_as_nobody(port + 2)  # the proxy's API
     try:
         done = subprocess.run(
