@@ -2,6 +2,7 @@
 generated JupyterHub config and the students' nbgrader config (the whole classroom runs
 in test_hub.py)."""
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ from helpers import REPO
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from graders.hub import cli, config, ports, roster
+from graders.hub import cli, config, environments, ports, roster
 
 
 def _roster(tmp_path: Path, text: str) -> Path:
@@ -263,3 +264,13 @@ def test_removal_stops_a_practice_service_a_dead_hub_left(tmp_path):
         assert service.wait(timeout=10) == -15
     finally:
         service.kill()
+
+
+def test_the_environments_kernels_have_the_debugger_off(tmp_path):
+    """Turned on, JupyterLab's debugger makes ipykernel run debugpy.listen on a loopback TCP
+    port, where any account on the machine could attach and run code as the kernel's user."""
+    spec_file = tmp_path / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    spec_file.parent.mkdir(parents=True)
+    spec_file.write_text('{"argv": ["python"], "metadata": {"debugger": true}}')
+    environments._no_debugger(tmp_path)
+    assert json.loads(spec_file.read_text())["metadata"]["debugger"] is False
