@@ -46,26 +46,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from graders.autograde import harness  # noqa: E402
 from graders.hub import ports  # noqa: E402
-from graders.instructor.course import read  # noqa: E402
+from graders.instructor.synthetic import solution_namespace  # noqa: E402
 
 PRACTICE = __import__("cvexam_student.practice").practice
 STEPS = ["log in", "start server", "fetch", "practice", "submit"]
 COURSE_ID = "cvload"
 INSTRUCTOR = "cvlinstr"
 EXAM, PRACTICE_ASSIGNMENT = "cv_exam", "cv_practice"
-
-
-def _solutions() -> dict:
-    """The exam's solution functions (what a student who knows the answers defines)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    ns: dict = {}
-    for notebook in sorted((REPO / "source" / EXAM).glob("*.ipynb")):
-        for cell in read(notebook).cells:
-            if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
-                exec(cell.source.replace("%matplotlib inline", ""), ns)
-    return ns
 
 
 class Classroom:
@@ -334,7 +321,9 @@ def main() -> int:
     if os.geteuid() != 0:
         print("the hub classroom makes accounts: run as root", file=sys.stderr)
         return 2
-    solutions = _solutions()
+    solutions: dict = {}  # the exam's solution functions: a student who knows the answers
+    for notebook in sorted((REPO / "source" / EXAM).glob("*.ipynb")):
+        solutions.update(solution_namespace(notebook))
 
     def answers_for(asked: dict) -> dict:
         return {g: harness.answer_all(solutions, spec, []) for g, spec in asked["specs"].items()}

@@ -14,6 +14,7 @@ from nbgrader.api import Gradebook
 from graders.autograde import harness, wire
 from graders.autograde.model import Outcome, Part
 from graders.instructor.course import read
+from graders.instructor.synthetic import solution_namespace  # noqa: F401 (the tests' helper)
 from graders.questions import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,21 +98,6 @@ def max_scores() -> dict[str, float]:
         for c in read(path).cells
         if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
     }
-
-
-def solution_namespace(notebook: Path, extra_code: str = "") -> dict:
-    """Run a source notebook's code cells (and extra_code) in a fresh namespace."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    ns: dict = {}
-    for cell in read(notebook).cells:
-        nbg = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and not nbg.get("grade"):
-            exec(cell.source.replace("%matplotlib inline", ""), ns)
-    if extra_code:
-        exec(extra_code, ns)
-    return ns
 
 
 def answers_in_process(part: Part, items: list, ns: dict) -> dict[str, Outcome]:

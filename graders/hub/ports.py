@@ -36,14 +36,10 @@ def taken(first: int, host: str = "127.0.0.1") -> list[str]:
     problems = []
     for offset, role in enumerate(ROLES):
         port = first + offset
-        with socket.socket() as probe:
-            # a closed socket's TIME_WAIT is no holder
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((host, port))
-            except OSError as error:
-                why = holder(port) if error.errno == errno.EADDRINUSE else error.strerror
-                problems.append(f"port {port} ({role}) is taken by {why}")
+        error = bind_error(port, host)
+        if error is not None:
+            why = holder(port) if error.errno == errno.EADDRINUSE else error.strerror
+            problems.append(f"port {port} ({role}) is taken by {why}")
     return problems
 
 
@@ -51,15 +47,17 @@ def free_run(count: int = len(ROLES), host: str = "127.0.0.1") -> int:
     """A free port whose next `count - 1` are free too: a classroom's (for tests and benchmarks)."""
     for _ in range(200):
         first = random.randint(20_000, 40_000)
-        if not any(taken_port(first + offset, host) for offset in range(count)):
+        if all(bind_error(first + offset, host) is None for offset in range(count)):
             return first
     raise OSError(f"no {count} free ports in a row on {host}")
 
 
-def taken_port(port: int, host: str = "127.0.0.1") -> bool:
+def bind_error(port: int, host: str = "127.0.0.1") -> OSError | None:
+    """Why `port` cannot be bound now, or None (a closed socket's TIME_WAIT is no holder)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-            return False
-        except OSError:
-            return True
+        except OSError as error:
+            return error
+    return None

@@ -1,7 +1,7 @@
 """Grading as root (the sandbox needs root to drop student code to an unprivileged uid) runs
 only what root alone can change, and writes through no link another account planted.
 
-`Course.open` calls `check` before it loads the course's `nbgrader_config.py` (Python that
+`Course.open` calls `problems` before it loads the course's `nbgrader_config.py` (Python that
 nbgrader executes): as root, every folder Python imports from, the `graders` package and the
 course's config must belong to root and be writable by no one else (a sticky folder may be,
 as it keeps others from renaming root's entries). `python -m graders` puts the current folder

@@ -65,10 +65,12 @@ class Course:
         if os.geteuid() != 0 or (owner.st_uid, owner.st_gid) == (0, 0):
             return
         for parent, folders, files in os.walk(self.root):
-            for name in [".", *folders, *files]:
+            for name in (
+                folders + files
+            ):  # each folder as an entry of its parent; the course folder itself stays
                 path = os.path.join(parent, name)
                 info = os.lstat(path)
-                if info.st_uid == 0 and not stat.S_ISLNK(info.st_mode) and path != str(self.root) + "/.":
+                if info.st_uid == 0 and not stat.S_ISLNK(info.st_mode):
                     os.chown(path, owner.st_uid, owner.st_gid)
                     os.chmod(path, info.st_mode | (0o070 if stat.S_ISDIR(info.st_mode) else 0o060))
 

@@ -14,6 +14,22 @@ from graders.instructor.course import read
 from graders.questions import REGISTRY
 
 
+def solution_namespace(notebook: Path, extra_code: str = "") -> dict:
+    """Run a source notebook's code cells (and extra_code) in a fresh namespace: what a student
+    who knows every answer defines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ns: dict = {}
+    for cell in read(notebook).cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and not nbg.get("grade"):
+            exec(cell.source.replace("%matplotlib inline", ""), ns)
+    if extra_code:
+        exec(extra_code, ns)
+    return ns
+
+
 def defined_names(source: str) -> set[str]:
     """Top-level names a cell assigns or defines (tolerates IPython magics)."""
     lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
