@@ -38,6 +38,21 @@ FORMGRADER_SANITIZING = {
 }
 
 
+# Validate's success dialog: nbgrader's labextension writes "Success! Your notebook passes all
+# the tests." (its text is not configurable), which a wrong answer reads as "right". JupyterLab's
+# own custom CSS (LabApp.custom_css, served from the config folder's custom/) says instead what
+# Validate ran and what it did not.
+VALIDATED = (
+    "Your notebook ran from top to bottom without errors and passed its visible checks: "
+    "the shapes, types and a few simple properties of your answers. "
+    "Their values are not checked here: the hidden tests grade them after you submit."
+)
+VALIDATE_CSS = f"""/* Validate's success dialog: what was checked (nbgrader hard-codes its text in JS). */
+.validation-success > div > p {{ display: none; }}
+.validation-success > div::after {{ content: "{VALIDATED}"; }}
+"""
+
+
 def write_role_config(folder: Path, role: str) -> Path:
     """Write the Jupyter config of `role` ("instructor" or "student") into `folder`."""
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
@@ -46,11 +61,13 @@ def write_role_config(folder: Path, role: str) -> Path:
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1))
     server_off = STUDENT_SERVER_OFF if role == "student" else []
     extensions = {f"nbgrader.server_extensions.{n}": n not in server_off for n in SERVER_EXTENSIONS}
-    server = {"ServerApp": {"jpserver_extensions": extensions}}
+    server = {"ServerApp": {"jpserver_extensions": extensions}, "LabApp": {"custom_css": True}}
     if role == "instructor":
         server.update(FORMGRADER_SANITIZING)
     (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
     (folder / "jupyter_server_config.py").write_text(KERNELS_OVER_UNIX_SOCKETS)
+    (folder / "custom").mkdir(exist_ok=True)
+    (folder / "custom" / "custom.css").write_text(VALIDATE_CSS)
     news = folder / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True, exist_ok=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))

@@ -106,8 +106,17 @@ def test_the_formgrader_shows_a_students_script_as_text_and_keeps_the_maths():
         '<iframe src="/lab"></iframe><h2 style="position:fixed">Title</h2>'
     )
     shown = strip_files_prefix_and_sanitize(rendered)
-    assert "<p>since $e^{c} &gt; 0$ cancels</p>" in shown
+    assert shown.startswith('<p>since <math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">')
+    assert "<mo>&#x0003E;</mo><mn>0</mn></mrow></math> cancels</p>" in shown  # no MathJax needed
     assert "<script" not in shown and "&lt;script&gt;" in shown
     assert "onerror" not in shown and "javascript:" not in shown
     assert "<iframe" not in shown and "<h2>Title</h2>" in shown
     assert '<img src="x">' in shown
+
+
+def test_tex_cannot_smuggle_markup_into_the_formgraders_mathml():
+    """latex2mathml copies \\text{...} out unescaped, and writes \\href's target as an attribute."""
+    rendered = r"<p>$\text{&lt;img src=x onerror=alert(1)&gt;}$ and $\href{javascript:alert(2)}{x}$</p>"
+    shown = strip_files_prefix_and_sanitize(rendered)
+    assert "<mtext>&lt;img&#x000A0;src=x" in shown
+    assert "<img" not in shown and "javascript:" not in shown and "href" not in shown

@@ -101,6 +101,10 @@ def _student_fetches_solves_validates_submits(page, course: Path, seen: dict) ->
     page.screenshot(path=SHOTS / "2-notebook-answered.png")
 
     seen["validate"], seen["validate_passed"] = validate(page)
+    seen["validate_says"] = page.evaluate(
+        "getComputedStyle(document.querySelector('.validation-success > div'), '::after').content"
+    )
+    seen["validate_success_shown"] = page.locator(".validation-success p").is_visible()
     page.screenshot(path=SHOTS / "3-validate-dialog.png")
     close_dialog_and_save(page)
 
@@ -131,8 +135,15 @@ def _student_fetches_feedback(page, lab: Lab, course: Path, seen: dict) -> None:
     page.screenshot(path=SHOTS / "5-feedback.png")
 
 
+def _loopback_only(route) -> None:
+    """A classroom machine without internet: anything but the Jupyter server is refused."""
+    host = route.request.url.split("/")[2].split(":")[0]
+    route.continue_() if host in ("127.0.0.1", "localhost") else route.abort()
+
+
 def _instructor_marks_the_proof(page, lab: Lab, course: Path, seen: dict) -> None:
     _ready(page, lab)  # also logs in: formgrader pages need the cookie
+    page.route("**/*", _loopback_only)
     seen["instructor_menu"] = nbgrader_menu(page)
     page.goto(f"{lab.url}/formgrader/gradebook/{ASSIGNMENT}/{PART2}")
     page.wait_for_selector("a:has-text('Submission #1')", timeout=60_000)
@@ -141,6 +152,7 @@ def _instructor_marks_the_proof(page, lab: Lab, course: Path, seen: dict) -> Non
     page.click("a:has-text('Submission #1')")
     score = page.wait_for_selector("input.score#softmax_proof", timeout=60_000)
     seen["formgrader_cell"] = page.locator("body").inner_text()
+    seen["formgrader_maths"] = page.locator("math").count()
     score.scroll_into_view_if_needed()
     score.fill(str(PROOF_MARK))
     page.fill("textarea#softmax_proof-comment", "Clear and complete.")
@@ -162,6 +174,21 @@ def test_the_student_sees_only_the_assignment_list_and_validate(loop):
 def test_validate_passes_a_right_answer_that_writes_a_warning_to_stderr(loop):
     _, seen = loop
     assert seen["validate_passed"], seen["validate"]
+
+
+def test_validate_says_what_it_checked_and_that_values_are_graded_later(loop):
+    """nbgrader's "Success! Your notebook passes all the tests." would tell a wrong value it is right."""
+    _, seen = loop
+    assert not seen["validate_success_shown"]
+    assert "visible checks" in seen["validate_says"], seen["validate_says"]
+    assert "values are not checked here" in seen["validate_says"]
+
+
+def test_the_formgrader_shows_the_maths_with_the_network_refused(loop):
+    """MathJax's CDN is out of reach: the formulas are MathML, made on the server."""
+    _, seen = loop
+    assert seen["formgrader_maths"] > 5
+    assert "\\frac" not in seen["formgrader_cell"] and "\\partial" not in seen["formgrader_cell"]
 
 
 def test_the_submission_reaches_the_instructor_and_is_graded(loop):

@@ -3,7 +3,7 @@
 import jinja2
 from helpers import SOURCE
 
-from graders.autograde.feedback_html import FeedbackHTMLExporter
+from graders.autograde.feedback_html import FeedbackHTMLExporter, render_math
 from graders.instructor.course import read
 
 
@@ -18,3 +18,11 @@ def test_a_second_exporter_reuses_the_compiled_templates(monkeypatch):
     second, _ = FeedbackHTMLExporter().from_notebook_node(nb)
     assert second == first
     assert compiled == []
+
+
+def test_a_students_tex_cannot_put_markup_into_the_feedback_page():
+    """latex2mathml copies \\text{...} into its output unescaped: the MathML is sanitized."""
+    tex = "$\\text{&lt;script&gt;alert(1)&lt;/script&gt;}$"
+    page = f'<div class="text_cell_render border-box-sizing rendered_html">{tex}</div>'
+    shown = render_math(page)
+    assert "<math" in shown and "<script>" not in shown and "&lt;script&gt;" in shown

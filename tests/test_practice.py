@@ -190,6 +190,61 @@ def test_the_student_client_checks_through_the_service_and_logs(server, solution
     )
 
 
+def test_a_check_of_one_part_answers_it_first_and_the_overview_has_a_line_a_part(
+    server, solutions, tmp_path, monkeypatch, capsys
+):
+    url, log = server
+    client = STUDENT_ENV.Practice(url=url, student="erin", folder=tmp_path)
+    right = right_answers(solutions, "erin", 0)
+    ns = {"linear_forward": lambda x, W, b: x @ W.T, "W_SHAPE": right["W_SHAPE"], "B_SHAPE": right["B_SHAPE"]}
+
+    def stub(image, kernel_size, stride):
+        raise NotImplementedError()
+
+    ns["avg_pool2d"] = stub  # as nbgrader's release leaves it
+    monkeypatch.setattr(client, "_namespace", lambda: ns)
+    capsys.readouterr()
+
+    client.check("1a linear_forward")
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].startswith("1a linear_forward: WRONG, bias dropped ("), shown
+    assert any("add the bias vector b" in line for line in shown)  # the hint, under the verdict
+    assert [v["grade_id"] for v in client.verdicts] == ["test_linear_forward"]
+    assert list(json.loads(log.read_text().splitlines()[-1])["parts"]) == ["test_linear_forward"]
+
+    client.check("1a")  # a question's label: its parts
+    shown = capsys.readouterr().out
+    assert "1a W_SHAPE and B_SHAPE: RIGHT" in shown and "1c" not in shown
+
+    client.check()
+    shown = capsys.readouterr().out.splitlines()
+    parts = variants.parts()
+    assert shown[0] == f"1 of {len(parts)} parts right, 1 wrong, {len(parts) - 2} not answered yet.", shown
+    assert len(shown) == 1 + len(parts) + 1  # a line a part, and how to see a part's hints
+    assert "  1c avg_pool2d: not answered yet (still raises NotImplementedError" in "\n".join(shown)
+    assert (
+        "  2e forward, loss, grad_A, sgd_step: not answered yet (forward, grad_A, loss, sgd_step not defined"
+        in ("\n".join(shown))
+    )
+    assert not any("did the cell" in line for line in shown)  # no wall of errors for the rest
+    with pytest.raises(ValueError, match="the parts are 1a, 1c, 2c, 2d, 2e"):
+        client.check("9z")
+
+
+def test_the_task_text_carries_the_students_own_numbers(server, tmp_path):
+    url, _ = server
+    client = STUDENT_ENV.Practice(url=url, student="fay", folder=tmp_path)
+    numbers = variants.shown("fay", 0, SECRET)
+    assert f"`LINEAR_IN` = **{numbers['LINEAR_IN']}**" in client.tasks["1a"]
+    assert f"`LEARNING_RATE` = **{numbers['LEARNING_RATE']:g}**" in client.tasks["2e"]
+    assert numbers["STATEMENTS"][3] in client.tasks["2d"]
+    assert (
+        "Your `IMAGE`:" in client.tasks["1c"] and "## 1c" not in client.tasks["1c"]
+    )  # heading: the notebook's
+    for cell in nbformat.read(notebook.path(REPO), 4).cells:
+        assert "LINEAR_IN`" not in cell.source or cell.cell_type == "code"  # no task left unfilled
+
+
 def test_the_service_refuses_bad_requests_and_too_many_checks(server):
     url, _ = server
     assert _post(f"{url}/variant", b"not json")[0] == 400

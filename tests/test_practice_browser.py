@@ -1,7 +1,8 @@
 """Practice in a real JupyterLab (the one-machine classroom) driven by headless Chromium,
 with the practice service on loopback: a student fetches cv_practice, sees their own
-numbers, types the bias-forgotten linear_forward, runs the check and reads the mistake's
-name; fixes it and reads "right"; asks for a new variant and sees new numbers.
+numbers in the task, types the bias-forgotten linear_forward, runs the check cell under it
+and reads the mistake's name first, then the overview (a line a part); fixes it and reads
+"right"; asks for a new variant and sees new numbers.
 Screenshots go to test-artifacts/practice/."""
 
 import json
@@ -34,11 +35,12 @@ SHOTS = REPO / "test-artifacts" / "practice"
 STUDENT = "alice"
 NO_BIAS = "def linear_forward(x, W, b):\n    return x @ W.T\n"
 RIGHT = "def linear_forward(x, W, b):\n    return x @ W.T + b\n"
+PART_CHECK = "practice.check('1a linear_forward')"  # the check cell under the part
 
 
 def _output(page, containing: str) -> str:
     """The text of the outputs of the (first) cell whose source shows `containing`."""
-    cell = page.locator(f"{NOTEBOOK} .jp-CodeCell:has-text('{containing}')").first
+    cell = page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(has_text=containing).first
     cell.scroll_into_view_if_needed()
     cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
     # textContent, not innerText: JupyterLab skips rendering cells out of view, and innerText
@@ -47,16 +49,18 @@ def _output(page, containing: str) -> str:
 
 
 def _run_cell(page, containing: str) -> None:
-    page.locator(f"{NOTEBOOK} .jp-CodeCell:has-text('{containing}')").first.locator(".cm-content").click()
+    page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(has_text=containing).first.locator(".cm-content").click()
     command(page, "notebook:run-cell")
 
 
-def _run_and_check(page) -> str:
-    """Run the notebook (it stops at the first unanswered question), then the Check cell."""
+def _run_and_check(page, cell: str = PART_CHECK) -> str:
+    """Run the notebook (it stops at the first unanswered question), then a check cell."""
     run_all(page)
-    _run_cell(page, "practice.check()")
-    page.wait_for_selector(f"{NOTEBOOK} .jp-OutputArea-output:has-text('linear_forward')", timeout=60_000)
-    return _output(page, "practice.check()")
+    _run_cell(page, cell)
+    page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(has_text=cell).first.locator(
+        ".jp-OutputArea-output:has-text('linear_forward:')"
+    ).wait_for(timeout=60_000)
+    return _output(page, cell)
 
 
 def _student_practises(page, lab: Lab, found: dict) -> None:
@@ -66,17 +70,20 @@ def _student_practises(page, lab: Lab, found: dict) -> None:
     open_notebook(page, f"{state.ASSIGNMENT}/practice.ipynb")
     run_all(page)
     found["numbers"] = _output(page, "practice = Practice()")
+    found["task"] = _output(page, "practice.task('1a')")
     page.screenshot(path=SHOTS / "1-own-numbers.png")
 
     type_into_cell(page, "def linear_forward", NO_BIAS)
     found["check wrong"] = _run_and_check(page)
     page.screenshot(path=SHOTS / "2-check-names-the-mistake.png")
+    found["overview"] = _run_and_check(page, "practice.check()")
+    page.screenshot(path=SHOTS / "2b-overview.png")
 
     type_into_cell(page, "def linear_forward", RIGHT)
     found["check right"] = _run_and_check(page)
     page.screenshot(path=SHOTS / "3-check-right.png")
 
-    page.locator(f"{NOTEBOOK} .jp-CodeCell:has-text('practice.check()')").first.click()
+    page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(has_text="practice.check()").first.click()
     command(page, "notebook:enter-command-mode")
     command(page, "notebook:insert-cell-below")
     page.locator(f"{NOTEBOOK} .jp-CodeCell.jp-mod-active .cm-content").click()
@@ -139,12 +146,22 @@ def test_the_student_sees_their_own_numbers(seen):
     assert f"Your numbers ({STUDENT}, variant 1)" in seen["numbers"]
     assert f"LINEAR_IN = {numbers['LINEAR_IN']}" in seen["numbers"]
     assert f"LINEAR_OUT = {numbers['LINEAR_OUT']}" in seen["numbers"]
+    assert f"LINEAR_IN = {numbers['LINEAR_IN']}" in seen["task"].replace("`", "")  # in the task's text
+
+
+def test_the_check_under_a_part_gives_its_verdict_first_and_the_overview_a_line_a_part(seen):
+    first = seen["check wrong"].strip().splitlines()[0]
+    assert first.startswith("1a linear_forward: WRONG, bias dropped"), seen["check wrong"]
+    assert "1c" not in seen["check wrong"]  # this part only
+    lines = seen["overview"].strip().splitlines()
+    assert lines[0] == "0 of 12 parts right, 1 wrong, 11 not answered yet.", seen["overview"]
+    assert "1a linear_forward: WRONG, bias dropped" in seen["overview"]
+    assert "not answered yet" in seen["overview"] and "did the cell" not in seen["overview"]
 
 
 def test_the_check_names_the_mistake_then_says_right(seen):
-    assert "WRONG  1a linear_forward: bias dropped" in seen["check wrong"], seen["check wrong"]
     assert "add the bias vector b" in seen["check wrong"]  # the mistake's hint
-    assert "RIGHT  1a linear_forward (2/2)" in seen["check right"], seen["check right"]
+    assert "1a linear_forward: RIGHT (2/2)" in seen["check right"], seen["check right"]
 
 
 def test_a_new_variant_brings_new_numbers_and_is_counted(seen):

@@ -20,11 +20,12 @@ from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from graders.autograde import harness, verdicts, wire
-from graders.autograde.feedback_html import LABELS, PENDING
+from graders.autograde.feedback_html import PENDING
+from graders.autograde.feedback_overview import EXAM, PARTS, exam_totals, part_rows
 from graders.autograde.record import METADATA_KEY
-from graders.practice import variants
+from graders.practice import tasks, variants
 from graders.practice.state import ASSIGNMENT as PRACTICE
-from graders.practice.state import GIVENS_ENV, course_secret, read_retry
+from graders.practice.state import GIVENS_ENV, TASKS_ENV, course_secret, read_retry
 from graders.questions import REGISTRY, labels
 
 STATE = "cvexam"
@@ -58,9 +59,11 @@ def _givens_cell(student: str, retry: int, secret: bytes) -> NotebookNode:
     """Practice: the student's numbers, regenerated from their id and retry counter, for the
     notebook's own code (its Practice() reads them here: the kernel has no service to ask)."""
     givens = json.dumps(variants.shown(student, retry, secret))
+    texts = json.dumps(tasks.texts(student, retry, secret))
     source = (
         "import json as _json, os as _os, numpy as _np\n"
         f"_os.environ[{GIVENS_ENV!r}] = {givens!r}\n"
+        f"_os.environ[{TASKS_ENV!r}] = {texts!r}\n"
         "globals().update({k: _np.array(v) if isinstance(v, list) and not isinstance(v[0], str) else v "
         f"for k, v in _json.loads(_os.environ[{GIVENS_ENV!r}]).items()}})\n"
         "del _json, _os, _np\n"
@@ -159,10 +162,11 @@ class GradeReports(NbGraderPreprocessor):
 
 class GetGradesAndPending(GetGrades):
     """nbgrader's GetGrades, also noting (in resources[PENDING]) each part graded by hand that no
-    person has marked yet, with its points: the feedback says "awaiting a grader" there."""
+    person has marked yet, with its points: the feedback says "awaiting a grader" there; and
+    (in resources[EXAM]) the exam's total and each of its notebooks', for the page's overview."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        resources[PENDING] = {}
+        resources[PENDING], resources[EXAM] = {}, None
         return super().preprocess(nb, resources)
 
     def _get_score(self, cell: NotebookNode, resources: dict) -> None:
@@ -172,20 +176,18 @@ class GetGradesAndPending(GetGrades):
         )
         if grade.auto_score is None and grade.manual_score is None:
             resources[PENDING][grade.name] = float(grade.max_score)
+        if resources[EXAM] is None:  # once, while nbgrader holds the gradebook open
+            resources[EXAM] = exam_totals(self.gradebook.find_submission(self.assignment_id, self.student_id))
 
 
 class PrepareFeedback(NbGraderPreprocessor):
-    """In generate_feedback, after GetGrades: label each graded cell by its part (the table of
-    contents shows it), and drop the bare score output of each graded test cell (its verdict
-    already says the points; nbgrader read the score at autograde)."""
+    """In generate_feedback, after GetGrades: each graded cell's row of the page's overview (its
+    part's label, points and verdict), and drop the bare score output of each graded test cell
+    (its verdict already says the points; nbgrader read the score at autograde)."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        names = labels()
-        resources[LABELS] = {}
+        resources[PARTS] = part_rows(nb, labels(), resources.get(PENDING, {}))
         for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in names and utils.is_grade(cell):
-                resources[LABELS][grade_id] = names[grade_id]
             if METADATA_KEY in cell.metadata and cell.cell_type == "code":
                 cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
         return nb, resources

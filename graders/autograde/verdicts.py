@@ -58,6 +58,20 @@ def plot_png(lines: list[dict]) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def plot_description(lines: list[dict]) -> str:
+    """The redrawn plot in words (its alt text): the curves by name, and the ranges they cover."""
+    names = [line.get("label", "") for line in lines]
+    named = [n for n in names if n and not n.startswith("_")]
+    xs = [v for line in lines for v in line["x"] if isinstance(v, (int, float))]
+    ys = [v for line in lines for v in line["y"] if isinstance(v, (int, float))]
+    text = f"Your plot, as the grader read it: {len(lines)} curve{'s' if len(lines) != 1 else ''}"
+    if named:
+        text += f" ({', '.join(named)})"
+    if xs and ys:
+        text += f", x from {min(xs):.3g} to {max(xs):.3g}, y from {min(ys):.3g} to {max(ys):.3g}"
+    return text + "."
+
+
 def cell_outputs(
     record: VerdictRecord, execution_count: int | None, plots: list[list[dict]] = ()
 ) -> list[NotebookNode]:
@@ -65,7 +79,11 @@ def cell_outputs(
     score as nbgrader reads it."""
     message = new_output("display_data", data={"text/plain": record.text(), "text/html": as_html(record)})
     images = [
-        new_output("display_data", data={"image/png": plot_png(lines), "text/plain": "<the student's plot>"})
+        new_output(
+            "display_data",
+            data={"image/png": plot_png(lines), "text/plain": "<the student's plot>"},
+            metadata={"image/png": {"alt": plot_description(lines)}},
+        )
         for lines in plots
     ]
     score = new_output(

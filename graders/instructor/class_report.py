@@ -1,14 +1,16 @@
 """How the class did: each student's score (with the points still to be given by hand) and
 why any got nothing, per-part success rates, the score histogram and every mistake named,
-as a terminal table and as an HTML page with plots and links to each student's feedback."""
+as a terminal table and as an HTML page (Jinja2, autoescaped: class_report.html.j2) with
+plots described in words and links to each student's feedback."""
 
 import base64
 import io
 import os
 from collections import Counter
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
+
+import jinja2
 
 from graders.instructor.results import SubmissionResult
 
@@ -87,13 +89,24 @@ def as_text(results: list[SubmissionResult]) -> str:
     )
 
 
-def _png(fig) -> str:
+def mistakes_by_part(results: list[SubmissionResult]) -> list[dict]:
+    """Every catalogued mistake named, with its part and the students who made it, most made first."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for result in results:
+        for part in result.parts:
+            for name in dict.fromkeys(part.mistakes):
+                found.setdefault((name, part.title), []).append(result.student)
+    rows = [{"name": name, "part": part, "students": sorted(set(s))} for (name, part), s in found.items()]
+    return sorted(rows, key=lambda row: (-len(row["students"]), row["part"], row["name"]))
+
+
+def _png(fig) -> dict:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode()
+    return {"png": base64.b64encode(buffer.getvalue()).decode()}
 
 
-def _plots(results: list[SubmissionResult]) -> tuple[str, str]:
+def _plots(results: list[SubmissionResult]) -> tuple[dict, dict]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,11 +114,16 @@ def _plots(results: list[SubmissionResult]) -> tuple[str, str]:
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
     top = max((r.max_score for r in results), default=1)
-    scores = [r.score for r in results if r.graded]  # one not graded has no score to show
+    scores = sorted(r.score for r in results if r.graded)  # one not graded has no score to show
     ax.hist(scores, bins=min(20, max(5, len(scores))), range=(0, top), color="#4c72b0")
     ax.set(xlabel="score", ylabel="submissions", title="Score histogram")
     histogram = _png(fig)
     plt.close(fig)
+    histogram["alt"] = f"Score histogram of {len(scores)} graded submissions out of {top:g} points: " + (
+        f"lowest {scores[0]:g}, median {scores[len(scores) // 2]:g}, highest {scores[-1]:g}."
+        if scores
+        else "none."
+    )
 
     stats = part_stats(results)
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(stats) + 1))
@@ -113,58 +131,52 @@ def _plots(results: list[SubmissionResult]) -> tuple[str, str]:
     ax.set(xlabel="% of submissions with full marks", xlim=(0, 100), title="Success rate per part")
     rates = _png(fig)
     plt.close(fig)
+    hardest = sorted(stats, key=lambda s: s.rate)[:3]
+    rates["alt"] = "Success rate per part (full marks), as in the Parts table below; lowest: " + "; ".join(
+        f"{s.title} {s.rate:.0%}" for s in hardest
+    )
     return histogram, rates
 
 
-def _feedback_links(result: SubmissionResult, feedback: Path | None, page: Path) -> str:
+def _feedback_links(result: SubmissionResult, feedback: Path | None, page: Path) -> list[dict]:
     if feedback is None:
-        return ""
+        return []
     folder = feedback / result.student / result.assignment
-    links = [
-        f'<a href="{escape(os.path.relpath(html, page.parent))}">{escape(html.stem)}</a>'
+    return [
+        {"href": os.path.relpath(html, page.parent), "name": html.stem}
         for html in sorted(folder.glob("*.html"))
     ]
-    return " ".join(links)
+
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=jinja2.StrictUndefined
+)
+_ENVIRONMENT.filters["points"] = lambda value: f"{value:g}"
 
 
 def write_html(results: list[SubmissionResult], path: Path, title: str, feedback: Path | None = None) -> None:
     """The class report; `feedback` is the course's feedback folder, linked from each student."""
     histogram, rates = _plots(results)
-    rows = "".join(
-        f"<tr><td>{escape(r.student)}</td><td>{escape(r.score_text())}</td>"
-        f"<td>{f'{r.seconds_late / 3600:.1f} h' if r.seconds_late else ''}</td>"
-        f"<td>{escape(r.why_zero())}</td><td>{_feedback_links(r, feedback, path)}</td></tr>"
+    rows = [
+        {
+            "student": r.student,
+            "score": r.score_text(),
+            "late": f"{r.seconds_late / 3600:.1f} h" if r.seconds_late else "",
+            "why_zero": r.why_zero(),
+            "feedback": _feedback_links(r, feedback, path),
+        }
         for r in results
+    ]
+    page = _ENVIRONMENT.get_template("class_report.html.j2").render(
+        title=title,
+        results=results,
+        graded=sum(r.graded for r in results),
+        pending=sum(r.pending_points for r in results),
+        waiting=sum(bool(r.pending_points) for r in results),
+        histogram=histogram,
+        rates=rates,
+        parts=part_stats(results),
+        mistakes=mistakes_by_part(results),
+        rows=rows,
     )
-    pending = sum(r.pending_points for r in results)
-    waiting = sum(bool(r.pending_points) for r in results)
-    pending_note = (
-        f"<p>Graded by hand and not yet graded: {pending:g} points over {waiting} submissions.</p>"
-        if pending
-        else ""
-    )
-    mistakes = "".join(
-        f"<tr><td>{escape(name)}</td><td>{n}</td></tr>" for name, n in common_mistakes(results)
-    )
-    parts = "".join(
-        f"<tr><td>{escape(s.title)}</td><td>{s.rate:.0%}</td><td>{s.mean:.2f} / {s.max_score:g}</td></tr>"
-        for s in part_stats(results)
-    )
-    path.write_text(
-        f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
-td:nth-child(2),td:nth-child(3){{white-space:nowrap}}</style>
-</head><body><h1>{escape(title)}</h1>
-<p>{len(results)} submissions.</p>
-{pending_note}
-<img alt="Score histogram" src="data:image/png;base64,{histogram}">
-<img alt="Success rate per part" src="data:image/png;base64,{rates}">
-<h2>Parts</h2><table><tr><th>part</th><th>full marks</th><th>mean</th></tr>{parts}</table>
-<h2>Mistakes named ({len(common_mistakes(results))}, all of them)</h2>
-<table><tr><th>mistake</th><th>submissions</th></tr>{mistakes}</table>
-<h2>Submissions</h2><table><tr><th>student</th><th>score</th><th>late</th><th>problems or why no points</th>
-<th>feedback</th></tr>{rows}</table>
-</body></html>
-"""
-    )
+    path.write_text(page)

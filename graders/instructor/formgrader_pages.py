@@ -9,10 +9,15 @@ Jupyter config (`graders/roles.py`), runs nbconvert's own sanitizer (`SanitizeHT
 and attributes, widened to what markdown renders) on the rendered HTML, after the maths
 was protected by the markdown renderer, so `$a > 0$` still reads as maths. Anything else
 (scripts, event handlers, `javascript:` links, styles, frames, forms) is shown as text.
+
+Then the maths is rendered to MathML, as in the feedback (`render_math`'s sanitized
+MathML), so a grader reads a proof's formulas on a machine that cannot reach MathJax's CDN.
 """
 
 from nbconvert.filters.strings import strip_files_prefix
 from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+from graders.autograde.feedback_html import math_to_mathml
 
 # What markdown renders to, and nothing that runs.
 MARKDOWN_TAGS = [
@@ -32,5 +37,5 @@ _SANITIZER = SanitizeHTML(tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES)
 
 
 def strip_files_prefix_and_sanitize(html: str) -> str:
-    """nbconvert's `strip_files_prefix`, then nbconvert's HTML sanitizer."""
-    return _SANITIZER.sanitize_html_tags(strip_files_prefix(html))
+    """nbconvert's `strip_files_prefix`, nbconvert's HTML sanitizer, then the maths as MathML."""
+    return math_to_mathml(_SANITIZER.sanitize_html_tags(strip_files_prefix(html)))

@@ -15,13 +15,14 @@ HARNESS_SOURCE = Path(harness.__file__).read_text()
 
 
 def probes(student: str, retry: int, secret: bytes) -> dict:
-    """What the student's kernel runs: the harness, and each part's probe spec."""
-    specs = {}
+    """What the student's kernel runs: the harness, each part's probe spec, and its title."""
+    specs, titles = {}, {}
     for part in variants.parts():
         specs[part.grade_id] = wire.probe_spec(
             part.grade_id, part.probes(variants.items(part, student, retry, secret)), CALL_BUDGET
         )
-    return {"harness": HARNESS_SOURCE, "specs": specs}
+        titles[part.grade_id] = part.title
+    return {"harness": HARNESS_SOURCE, "specs": specs, "titles": titles}
 
 
 def verdicts(

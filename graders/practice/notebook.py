@@ -2,11 +2,13 @@
 whose numbers vary (`python -m graders practice-notebook` writes
 source/cv_practice/practice.ipynb; a test holds the committed one to this).
 
-Each practised question brings its task text (its PRACTICE_TASK); each of its parts the
-exam's solution cell that precedes its test cell (or the question's PRACTICE_SOLUTIONS
-where the exam's writes its numbers out) and a test cell
-with the part's points and only hidden tests: the grading happens outside, as for the
-exam. The first cell loads the student's own numbers; the last one checks.
+Each practised question brings its heading and a cell that shows its task with the
+student's own numbers (`practice.task("1a")`: its PRACTICE_TASK, filled in by the service);
+each of its parts the exam's solution cell that precedes its test cell (or the question's
+PRACTICE_SOLUTIONS where the exam's writes its numbers out) and a test cell with the part's
+points, a check of that part alone (`practice.check("1a linear_forward")`) and only hidden
+tests: the grading happens outside, as for the exam. The first cell loads the student's own
+numbers; the last one checks every part, a line each.
 """
 
 import importlib
@@ -20,6 +22,7 @@ from graders.autograde.model import Part
 from graders.instructor.course import read
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT, STATE_FILE
+from graders.practice.tasks import label
 
 NOTEBOOK = "practice"
 EXAM = "cv_exam"
@@ -27,10 +30,10 @@ EXAM = "cv_exam"
 INTRO = f"""# Practice: the exam's questions on your own numbers
 
 The first code cell loads **your own numbers** (each student has theirs) and shows them.
-Answer each question below with those numbers, then run the **Check** cell at the end:
-within a second it says, per question, right, wrong, or wrong *with the name of the
-mistake* and a hint. The answers never reach this notebook: the checks run on the
-instructor's side.
+Each task below is shown with your numbers. Answer it, then run the check cell under your
+answer: within a second it says right, wrong, or wrong *with the name of the mistake*, and
+a hint. The **Check** cell at the end gives one line a part (right, wrong, not answered
+yet). The answers never reach this notebook: the checks run on the instructor's side.
 
 Want new numbers? Run `practice.new_variant()` in a cell, then run the notebook again
 from the top and check. How many variants you tried is handed in with your work
@@ -41,7 +44,7 @@ from cvexam_student.practice import Practice
 
 practice = Practice()  # your numbers: LINEAR_IN, LINEAR_OUT, IMAGE, STATEMENTS, A, X, T, LEARNING_RATE"""
 
-CHECK = "## Check\n\nRun this after answering (and after every change): right, wrong, or the mistake's name."
+CHECK = "## Check\n\nEvery part, a line each: right, wrong (with the mistake's name), or not answered yet."
 NEW_VARIANT = (
     "## New numbers\n\nIn a new cell, run `practice.new_variant()`; then run the notebook again "
     "from the top (your answers are computed from the numbers, so they follow) and check."
@@ -63,7 +66,7 @@ def _solution_before(cells: list[NotebookNode], grade_id: str) -> NotebookNode:
 
 def _test_cell(part: Part) -> NotebookNode:
     source = (
-        f"# {part.title}: checked by the Check cell below, and graded outside your kernel.\n"
+        f"practice.check({part.title!r})  # this part only; graded outside your kernel when handed in\n"
         "### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS"
     )
     cell = new_code_cell(source)
@@ -89,7 +92,8 @@ def build(course_root: Path) -> NotebookNode:
     for question, parts in by_question.items():
         module = importlib.import_module(f"graders.questions.{question}")
         overrides = getattr(module, "PRACTICE_SOLUTIONS", {})
-        nb.cells.append(new_markdown_cell(module.PRACTICE_TASK))
+        heading, _, _ = module.PRACTICE_TASK.partition("\n")
+        nb.cells += [new_markdown_cell(heading), new_code_cell(f"practice.task({label(parts[0].title)!r})")]
         for part in parts:
             solution = nbformat.from_dict(_solution_before(exam, part.grade_id))
             solution.pop("id", None)

@@ -4,9 +4,10 @@ students' kernels ask for their numbers, their probes and verdicts on their answ
     python -m graders practice-service --port 8790
     python -m graders practice-service --socket /srv/cvexam/run/practice.sock   (the hub's)
 
-POST /variant {student, retry}           -> {retry, seed, signature, givens}
-POST /probes  {student, retry}           -> {harness, specs}
-POST /check   {student, retry, answers}  -> {verdicts: [{grade_id, title, earned, points, text, mistakes}]}
+POST /variant {student, retry}                 -> {retry, seed, signature, givens, tasks}
+POST /probes  {student, retry}                 -> {harness, specs, titles}
+POST /check   {student, retry, answers, only?} -> {verdicts: [{grade_id, title, earned, points, text,
+                                                               mistakes}]}   (only: these grade ids)
 
 Every request is rate-limited per student (checks more tightly) and every check is logged,
 one JSON line each (`--log`); a refused request gets a 4xx and a line on stderr. In the
@@ -28,7 +29,7 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from graders.practice import checking, variants
+from graders.practice import checking, tasks, variants
 from graders.practice.state import MAX_RETRY, signature
 
 MAX_BODY = 4_000_000  # a check's answers (a part's report is capped by the harness too)
@@ -95,6 +96,7 @@ class Service:
                 "seed": variants.seed(student, retry, self.secret),
                 "signature": signature(self.secret, student, retry),
                 "givens": variants.shown(student, retry, self.secret),
+                "tasks": tasks.texts(student, retry, self.secret),
             }
         if path == "/probes":
             return checking.probes(student, retry, self.secret)
@@ -102,8 +104,13 @@ class Service:
             answers = body.get("answers")
             if not isinstance(answers, dict):
                 raise RequestError("answers must be an object: grade_id -> the harness's answers")
+            only = body.get("only")
+            if only is not None and not (isinstance(only, list) and all(isinstance(p, str) for p in only)):
+                raise RequestError("only must be a list of grade ids")
             self._admit(student, "check")
-            records = checking.verdicts(student, retry, self.secret, answers)
+            records = checking.verdicts(
+                student, retry, self.secret, answers, None if only is None else set(only)
+            )
             self._write_log(student, retry, records)
             return {"verdicts": [_shown(r) for r in records]}
         raise RequestError(f"no such endpoint: {path}", 404)

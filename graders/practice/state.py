@@ -19,6 +19,7 @@ SECRET_FILE = "practice_secret"
 MAX_RETRY = 1_000_000
 # At autograde the kernel gets the student's numbers here (JSON), instead of from the service.
 GIVENS_ENV = "CVEXAM_PRACTICE_GIVENS"
+TASKS_ENV = "CVEXAM_PRACTICE_TASKS"  # and the task texts with those numbers (JSON), by label
 
 
 def course_secret(course_root: Path) -> bytes:

@@ -132,7 +132,7 @@ PRACTICE_SOLUTIONS = {
 # The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
 PRACTICE_TASK = (
     "## 1a) A linear layer\n\nA linear layer maps an input $\\mathbf{x} \\in \\mathbb{R}^{D}$ "
-    "(`D = LINEAR_IN`) to $\\mathbf{y} = \\mathbf{W}\\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{M}$ "
-    "(`M = LINEAR_OUT`). Implement `linear_forward(x, W, b)` for one input `x` of shape `(D,)` or a "
+    "(`D` = `LINEAR_IN`) to $\\mathbf{y} = \\mathbf{W}\\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{M}$ "
+    "(`M` = `LINEAR_OUT`). Implement `linear_forward(x, W, b)` for one input `x` of shape `(D,)` or a "
     "batch of shape `(N, D)`; then give the shapes of `W` and `b` for your layer as tuples."
 )

@@ -68,7 +68,7 @@ PARTS = [Part("test_true_false", "2d TRUE_FALSE", _items)]
 # The practice notebook's task text and solution (graders/practice/notebook.py); the solution
 # cell is the instructor's only (nbgrader strips it from the release).
 PRACTICE_TASK = (
-    "## 2d) True or false\n\nYour four statements are `STATEMENTS` (shown by the first cell). Set "
+    "## 2d) True or false\n\nYour four statements, `STATEMENTS`, are below. Set "
     "`TRUE_FALSE` to a list of 4 booleans, one per statement, in the same order."
 )
 PRACTICE_SOLUTIONS = {

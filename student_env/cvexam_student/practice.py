@@ -1,9 +1,11 @@
 """Practice in the student's kernel: your own numbers, instant checks, a new variant.
 
     from cvexam_student.practice import Practice
-    practice = Practice()      # loads your numbers into the notebook and shows them
-    practice.check()           # right, wrong, or wrong with the mistake's name and a hint
-    practice.new_variant()     # new numbers (run the notebook again, then check)
+    practice = Practice()        # loads your numbers into the notebook and shows them
+    practice.task("1a")          # question 1a's task, with your numbers
+    practice.check("1a")         # 1a only: right, wrong, or the mistake's name and a hint
+    practice.check()             # one line a part: right, wrong, not answered yet
+    practice.new_variant()       # new numbers (run the notebook again, then check)
 
 The checks run on the instructor's side (the practice service): this module sends your
 functions' answers on the service's probe inputs and prints the verdicts. It holds no
@@ -28,6 +30,8 @@ import numpy as np
 
 STATE_FILE = "practice_variant.json"
 GIVENS_ENV = "CVEXAM_PRACTICE_GIVENS"  # set at autograde: the numbers, with no service to ask
+TASKS_ENV = "CVEXAM_PRACTICE_TASKS"  # and the task texts with them
+NOT_ANSWERED = "not answered yet"
 DEFAULT_URL = "http://127.0.0.1:8790"
 
 
@@ -63,6 +67,29 @@ def _connection(url: str, timeout: float = 30) -> tuple[http.client.HTTPConnecti
     return http.client.HTTPConnection(
         parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout
     ), parts.path
+
+
+def _unanswered(spec: dict, answers: list[dict]) -> str | None:
+    """Why a part has no answer yet (none of its names defined, or each still nbgrader's
+    `raise NotImplementedError()`), or None when it has one to check."""
+    names = {probe["id"]: probe["name"] for probe in spec["probes"]}
+    missing = sorted({names[a["id"]] for a in answers if a.get("missing")})
+    stub = [a for a in answers if str(a.get("error", "")).startswith("NotImplementedError")]
+    if not answers or not all(a.get("missing") or a in stub for a in answers):
+        return None
+    if missing:
+        them = "it" if len(missing) == 1 else "them"
+        return f"{', '.join(missing)} not defined: run the cell that defines {them}"
+    return "still raises NotImplementedError: replace it with your answer"
+
+
+def _verdict_line(title: str, verdict: dict | None, why: str | None) -> str:
+    if verdict is None:
+        return f"{title}: {NOT_ANSWERED}" + (f" ({why})" if why else "")
+    if verdict["earned"] == verdict["points"]:
+        return f"{title}: RIGHT ({verdict['earned']:g}/{verdict['points']:g})"
+    named = f", {', '.join(verdict['mistakes'])}" if verdict["mistakes"] else ""
+    return f"{title}: WRONG{named} ({verdict['earned']:g}/{verdict['points']:g})"
 
 
 def _student() -> str:
@@ -125,7 +152,10 @@ class Practice:
     def load(self) -> None:
         """Fetch your numbers, put them into the notebook's namespace and show them."""
         if self.grading:
-            reply = {"givens": json.loads(os.environ[GIVENS_ENV])}
+            reply = {
+                "givens": json.loads(os.environ[GIVENS_ENV]),
+                "tasks": json.loads(os.environ.get(TASKS_ENV, "{}")),
+            }
         else:
             reply = self._post("/variant", {})
             self.student = reply.get("student", self.student)
@@ -137,6 +167,7 @@ class Practice:
             }
             self.state_path.write_text(json.dumps(state) + "\n")
         self.givens = {k: _value(v) for k, v in reply["givens"].items()}
+        self.tasks: dict[str, str] = reply.get("tasks", {})
         self._namespace().update(self.givens)
         print(f"Your numbers ({self.student}, variant {self.retry + 1}):")
         for name, value in self.givens.items():
@@ -151,25 +182,55 @@ class Practice:
         self.retry += 1
         self.load()
 
-    def check(self) -> None:
-        """Run your answers on the service's probes and print each part's verdict."""
+    def task(self, label: str) -> None:
+        """Question `label`'s task ("1a"), with your numbers in it."""
+        from IPython.display import Markdown, display
+
+        if label not in self.tasks:
+            raise ValueError(f"no task {label!r}: the tasks are {', '.join(self.tasks)}")
+        display(Markdown(self.tasks[label]))
+
+    def check(self, part: str | None = None) -> None:
+        """Check one part ("1a", or a part's whole title as its cell names it): its verdict first,
+        then what is wrong and a hint. With no part: one line a part, right, wrong or not
+        answered yet."""
         if self.grading:
             print("(no checks while grading: the grader checks every part itself)")
             return
         asked = self._post("/probes", {})
+        titles: dict[str, str] = asked["titles"]
+        chosen = [g for g, t in titles.items() if part is None or part in (g, t) or t.startswith(f"{part} ")]
+        if not chosen:
+            labels = sorted({t.split()[0] for t in titles.values()})
+            raise ValueError(f"no part {part!r}: the parts are {', '.join(labels)}")
         harness: dict = {"__builtins__": dict(vars(builtins)), "__name__": "cvexam_harness"}
         exec(compile(asked["harness"], "<cvexam harness>", "exec"), harness)
         user_ns = self._namespace()
-        answers = {}
-        for grade_id, spec in asked["specs"].items():
-            answers[grade_id] = harness["answer_all"](user_ns, spec, [])
-        self.verdicts = self._post("/check", {"answers": answers})["verdicts"]
-        for verdict in self.verdicts:
-            if verdict["earned"] == verdict["points"]:
-                print(f"RIGHT  {verdict['title']} ({verdict['earned']:g}/{verdict['points']:g})")
-            elif verdict["mistakes"]:
-                print(f"WRONG  {verdict['title']}: {', '.join(verdict['mistakes'])}")
+        answers, unanswered = {}, {}
+        for grade_id in chosen:
+            spec = asked["specs"][grade_id]
+            answered = harness["answer_all"](user_ns, spec, [])
+            why = _unanswered(spec, answered)
+            if why is None:
+                answers[grade_id] = answered
             else:
-                print(f"WRONG  {verdict['title']}")
-            if verdict["earned"] != verdict["points"]:
-                print("\n".join("       " + line for line in verdict["text"].splitlines()[1:]))
+                unanswered[grade_id] = why
+        self.verdicts = (
+            self._post("/check", {"answers": answers, "only": list(answers)})["verdicts"] if answers else []
+        )
+        by_part = {v["grade_id"]: v for v in self.verdicts}
+        lines = [_verdict_line(titles[g], by_part.get(g), unanswered.get(g)) for g in chosen]
+        if part is None:
+            right = sum(v["earned"] == v["points"] for v in self.verdicts)
+            print(
+                f"{right} of {len(chosen)} parts right, {len(self.verdicts) - right} wrong, "
+                f"{len(unanswered)} {NOT_ANSWERED}."
+            )
+            print("\n".join("  " + line for line in lines))
+            print('A part\'s hints: practice.check("1a") (its label), or run the check cell under it.')
+            return
+        for grade_id, line in zip(chosen, lines, strict=True):
+            print(line)
+            verdict = by_part.get(grade_id)
+            if verdict is not None and verdict["earned"] != verdict["points"]:
+                print("\n".join("    " + text for text in verdict["text"].splitlines()[1:]))
