@@ -139,3 +139,11 @@ def test_the_committed_practice_release_is_up_to_date(graded):
     assert json.loads(committed.read_text()) == json.loads(fresh.read_text()), (
         f"release/{PRACTICE} is stale: run `nbgrader generate_assignment {PRACTICE} --force`"
     )
+
+
+def test_the_feedback_shows_the_task_in_the_students_own_numbers(graded):
+    course = graded["course"]
+    dave = variants.shown("dave", 2, state.course_secret(course))
+    page = next((course / "feedback" / "dave" / PRACTICE).glob("*.html")).read_text()
+    assert f"<code>LINEAR_IN</code> = <strong>{dave['LINEAR_IN']}</strong>" in page
+    assert f"<code>LEARNING_RATE</code> = <strong>{dave['LEARNING_RATE']:g}</strong>" in page
