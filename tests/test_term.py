@@ -153,6 +153,7 @@ def test_hand_marks_reach_every_result_file_and_the_feedback(demo, demo_results,
         grade = gb.find_grade("softmax_proof", "part2_extra_exercises", ASSIGNMENT, "ada")
         grade.manual_score = 1.5
         gb.find_comment("softmax_proof", "part2_extra_exercises", ASSIGNMENT, "ada").manual_comment = COMMENT
+        gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace", lms_user_id="4021")
         gb.db.commit()
 
     rerun = run_graders(course, "grade", "--student", "ada")  # grading again keeps the mark
@@ -173,6 +174,7 @@ def test_hand_marks_reach_every_result_file_and_the_feedback(demo, demo_results,
     ]
     assert "graded by hand: 1.5/2 points" in case.find("failure").get("message")
     assert _part(results["cai"], "softmax_proof")["status"] == "pending"  # not marked yet
+    _the_lms_files_carry_the_hand_mark(course, results)
 
     feedback = run_graders(course, "feedback", "--student", "ada")  # the README's step before release
     assert feedback.returncode == 0, feedback.stderr[-3000:]
@@ -181,6 +183,23 @@ def test_hand_marks_reach_every_result_file_and_the_feedback(demo, demo_results,
     assert "awaiting a grader" not in text.lower()
     cai = (course / "feedback" / "cai" / ASSIGNMENT / "part2_extra_exercises.html").read_text()
     assert "Awaiting a grader, 2 points" in cai
+
+
+def _the_lms_files_carry_the_hand_mark(course, results: dict) -> None:
+    """Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the
+    assignment; row 2 "Points Possible". Moodle's CSV import: a header, a user column, grades."""
+    with (course / "results" / f"canvas_{ASSIGNMENT}.csv").open(newline="") as f:
+        canvas = list(csv.reader(f))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) == results["ada"]["max_score"]
+    rows = {row[2]: row for row in canvas[2:]}
+    assert rows["ada"][:2] == ["Lovelace, Ada", "4021"]
+    assert float(rows["ada"][5]) == results["ada"]["score"]  # the hand mark included
+    assert rows["cai"][5] == ""  # still awaiting a grader: blank, the LMS keeps what it has
+    with (course / "results" / f"moodle_{ASSIGNMENT}.csv").open(newline="") as f:
+        moodle = {row["Username"]: row for row in csv.DictReader(f)}
+    assert float(moodle["ada"][ASSIGNMENT]) == results["ada"]["score"]
+    assert "proof" in moodle["ada"][f"{ASSIGNMENT} feedback"] and moodle["cai"][ASSIGNMENT] == ""
 
 
 def test_a_second_lms_download_keeps_the_first_and_its_late_mark(demo, tmp_path):

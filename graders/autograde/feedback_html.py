@@ -56,7 +56,8 @@ a { color: #1f5a8a; }
 div.nbgrader_cell .panel-heading a { color: inherit; text-decoration: underline; }
 .inner_cell, .output_subarea, .output_area { min-width: 0; }
 @media (max-width: 600px) { .prompt { display: none; } }
-.highlight .c, .highlight .c1, .highlight .cm, .highlight .ch, .highlight .cs, .highlight .cpf { color: #2f6060; }
+.highlight .c, .highlight .c1, .highlight .cm,
+.highlight .ch, .highlight .cs, .highlight .cpf { color: #2f6060; }
 .highlight .ow, .highlight .nd { color: #7a1fc2; }
 </style>
 </head>"""

@@ -56,7 +56,7 @@ def _ensure_generated(course: "Course", assignment: str) -> None:
 def _report(course: "Course", fresh: "list[SubmissionResult]", out: Path, assignment: str) -> list:
     """Write every result file from the whole class in the gradebook: this run's results for
     the students just graded, the gradebook's (hand marks included) for everyone else."""
-    from graders.instructor import class_report, exports
+    from graders.instructor import class_report, exports, lms_export
     from graders.instructor.results import keep, whole_class
     from graders.questions import labels
 
@@ -69,6 +69,13 @@ def _report(course: "Course", fresh: "list[SubmissionResult]", out: Path, assign
     print(class_report.as_text(results))
     print(f"\nfeedback: {course.folder('feedback')}/<student>/{assignment}/ (HTML and notebook)")
     print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")
+    blank = [r.student for r in results if not lms_export.exportable(r)]
+    if blank:
+        print(
+            f"LMS files: no grade yet for {', '.join(blank)} (not graded, or awaiting a grader): "
+            "left blank, so the LMS keeps what it has",
+            file=sys.stderr,
+        )
     return results
 
 

@@ -2,7 +2,8 @@
 
 Gradescope's results.json (one per submission), GitHub Classroom's autograding
 result (version 3) and its "Points X/Y" line, JUnit XML, a markdown summary for
-$GITHUB_STEP_SUMMARY, and nbgrader's own CSV export of the gradebook.
+$GITHUB_STEP_SUMMARY, nbgrader's own CSV export of the gradebook, and the grade import
+files of Canvas and Moodle (lms_export.py).
 """
 
 import csv
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from nbgrader.plugins import CsvExportPlugin
 
+from graders.instructor import lms_export
 from graders.instructor.course import Course
 from graders.instructor.results import PartResult, SubmissionResult, save
 
@@ -198,6 +200,13 @@ def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> 
     }
     save(results, written["results"])
     nbgrader_csv(course, written["csv"], {(r.assignment, r.student) for r in results if not r.graded})
+    for assignment in sorted({r.assignment for r in results}):
+        written[f"canvas {assignment}"] = lms_export.canvas(
+            course, assignment, results, folder / f"canvas_{assignment}.csv"
+        )
+        written[f"moodle {assignment}"] = lms_export.moodle(
+            course, assignment, results, folder / f"moodle_{assignment}.csv"
+        )
     written["junit"].write_text(junit(results))
     written["summary"].write_text(markdown(results))
     written["classroom"].mkdir(exist_ok=True)
