@@ -88,3 +88,11 @@ def test_feedback_opens_with_the_exam_total_and_the_lost_parts(seen, demo_result
 def test_feedback_says_what_awaits_a_grader(seen):
     overview = seen["feedback-part2", 1280]["overview"]
     assert "awaiting a grader" in overview, overview
+
+
+def test_the_report_shows_item_analysis_distractors_and_who_made_each_mistake(seen, demo_results):
+    text = seen["report", 1280]["text"]
+    assert "Item analysis" in text and "Cronbach's alpha" in text and "standard error of measurement" in text
+    assert "Answers to the choice items" in text and "1d CONV_ADVANTAGE: CONV_ADVANTAGE" in text
+    made = [s for s, r in demo_results.items() if any("bias dropped" in p["mistakes"] for p in r["parts"])]
+    assert made and f"bias dropped\t1a linear_forward\t{len(made)}\t{', '.join(sorted(made))}" in text

@@ -182,6 +182,25 @@ class Item:
         name = f"Your {self.probes[0].name}" if self.probes else self.label
         return diagnose(name, self.reference, cases, self.related, self.entries)
 
+    def shown_answer(self, answers: dict[str, Outcome]) -> str | None:
+        """The student's answer to a one-value item (a choice, a number, a shape) as shown, for
+        the item analysis and for spotting identical wrong answers; None for a function's item."""
+        if len(self.probes) != 1 or self.probes[0].args is not None:
+            return None
+        got = answers[self.probes[0].id]
+        if got.error:
+            return None
+        try:
+            raw = got.value if self.view is None else self.view(got.value)
+        except Exception:
+            raw = None
+        if isinstance(raw, np.ndarray) and raw.ndim == 0:
+            raw = raw.item()
+        if isinstance(raw, (bool, np.bool_)) or (got.type_name in ("bool", "bool_") and np.ndim(raw) == 0):
+            # normalized (or sent over the wire as a number), a bool would read as 1 or 0
+            return str(bool(raw))
+        return _show(self._viewed(got.value), got.type_name)[:80]
+
     def expected_note(self, answers: dict[str, Outcome]) -> str | None:
         """The reference's answer on the first probe the student got wrong."""
         for probe in self.probes:
@@ -252,6 +271,7 @@ class ItemResult:
     mistake: Mistake | None = None
     diagnosis: Diagnosis | None = None
     expected: str | None = None
+    answer: str | None = None
 
 
 @dataclass
@@ -294,6 +314,7 @@ class Verdict:
                     r.mistake.name if r.mistake else None,
                     r.diagnosis.what if r.diagnosis else None,
                     r.diagnosis.hint if r.diagnosis else r.expected,
+                    r.answer,
                 )
                 for r in self.results
             ],
@@ -348,6 +369,7 @@ class Part:
         verdict = Verdict(self.title)
         for item in items:
             result = ItemResult(item.label, item.points, item.points, item.failure(answers))
+            result.answer = item.shown_answer(answers)
             if result.problem:
                 result.earned = 0.0
                 result.mistake = next((m for m in item.mistakes if item.matches(m, answers)), None)

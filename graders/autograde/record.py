@@ -34,7 +34,7 @@ SCHEMA = {
                     "label": {"type": "string", "maxLength": 500},
                     "points": _NUMBER,
                     "earned": _NUMBER,
-                    **{key: _TEXT for key in ("problem", "mistake", "diagnosis", "hint")},
+                    **{key: _TEXT for key in ("problem", "mistake", "diagnosis", "hint", "answer")},
                 },
             },
         },
@@ -66,6 +66,7 @@ class ItemRecord:
     mistake: str | None = None  # the catalogued mistake's name, when one was recognized
     diagnosis: str | None = None  # otherwise, what the answer is, when a relation fits
     hint: str | None = None  # what to do about it (or the expected value, where shown)
+    answer: str | None = None  # a one-value item's answer as shown ("'b'", "True", "1728")
 
     def explanation(self) -> str | None:
         """The diagnosis and its hint, as one line for the student."""

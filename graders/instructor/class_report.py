@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from graders.instructor import item_analysis
 from graders.instructor.results import SubmissionResult
 
 
@@ -177,6 +178,7 @@ def write_html(results: list[SubmissionResult], path: Path, title: str, feedback
         rates=rates,
         parts=part_stats(results),
         mistakes=mistakes_by_part(results),
+        analysis=item_analysis.analyse(results),
         rows=rows,
     )
     path.write_text(page)

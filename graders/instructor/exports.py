@@ -3,7 +3,8 @@
 Gradescope's results.json (one per submission), GitHub Classroom's autograding
 result (version 3) and its "Points X/Y" line, JUnit XML, a markdown summary for
 $GITHUB_STEP_SUMMARY, nbgrader's own CSV export of the gradebook, and the grade import
-files of Canvas and Moodle (lms_export.py).
+files of Canvas and Moodle (lms_export.py), and the item analysis (item_analysis.py) as JSON
+and as a CSV a spreadsheet reads.
 """
 
 import csv
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from nbgrader.plugins import CsvExportPlugin
 
-from graders.instructor import lms_export
+from graders.instructor import item_analysis, lms_export
 from graders.instructor.course import Course
 from graders.instructor.results import PartResult, SubmissionResult, save
 
@@ -207,6 +208,15 @@ def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> 
         written[f"moodle {assignment}"] = lms_export.moodle(
             course, assignment, results, folder / f"moodle_{assignment}.csv"
         )
+    analysis = item_analysis.analyse(results)
+    written["item analysis"] = folder / "item_analysis.json"
+    written["item analysis"].write_text(json.dumps(analysis.as_dict(), indent=1))
+    written["item analysis csv"] = folder / "item_analysis.csv"
+    with written["item analysis csv"].open("w", newline="") as f:
+        rows = item_analysis.csv_rows(analysis)
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["level"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
     written["junit"].write_text(junit(results))
     written["summary"].write_text(markdown(results))
     written["classroom"].mkdir(exist_ok=True)
