@@ -67,10 +67,11 @@ def test_the_page_fits_a_phone_and_says_its_language(seen, name):
     assert seen[name, 1280]["lang"] == "en"
 
 
-def test_every_image_says_what_it_shows(seen):
+def test_every_image_says_what_it_shows(seen, demo_results):
     alts = seen["report", 1280]["alts"] + seen["feedback-lost", 1280]["alts"]
     assert alts and all(alt and "No description" not in alt for alt in alts), alts
-    assert any(alt.startswith("Score histogram of 16 graded submissions") for alt in alts)
+    graded = sum(r["graded"] for r in demo_results.values())
+    assert any(alt.startswith(f"Score histogram of {graded} graded submissions") for alt in alts), alts
     assert any(alt.startswith("Your plot, as the grader read it:") and " x from " in alt for alt in alts), (
         alts
     )
@@ -96,3 +97,9 @@ def test_the_report_shows_item_analysis_distractors_and_who_made_each_mistake(se
     assert "Answers to the choice items" in text and "1d CONV_ADVANTAGE: CONV_ADVANTAGE" in text
     made = [s for s, r in demo_results.items() if any("bias dropped" in p["mistakes"] for p in r["parts"])]
     assert made and f"bias dropped\t1a linear_forward\t{len(made)}\t{', '.join(sorted(made))}" in text
+
+
+def test_the_report_flags_the_copied_pair_of_the_demo_class(seen):
+    text = seen["report", 1280]["text"]
+    assert "Possibly copied work" in text and "nia and ray" in text  # ray hands in nia's, disguised
+    assert "ada and" not in text  # the instructor's solution is no evidence

@@ -155,8 +155,15 @@ _ENVIRONMENT = jinja2.Environment(
 _ENVIRONMENT.filters["points"] = lambda value: f"{value:g}"
 
 
-def write_html(results: list[SubmissionResult], path: Path, title: str, feedback: Path | None = None) -> None:
-    """The class report; `feedback` is the course's feedback folder, linked from each student."""
+def write_html(
+    results: list[SubmissionResult],
+    path: Path,
+    title: str,
+    feedback: Path | None = None,
+    copies: dict | None = None,
+) -> None:
+    """The class report; `feedback` is the course's feedback folder, linked from each student;
+    `copies`, copied_work.find's flagged pairs and shared wrong answers."""
     histogram, rates = _plots(results)
     rows = [
         {
@@ -179,6 +186,7 @@ def write_html(results: list[SubmissionResult], path: Path, title: str, feedback
         parts=part_stats(results),
         mistakes=mistakes_by_part(results),
         analysis=item_analysis.analyse(results),
+        copies=copies or {"pairs": [], "numbers": []},
         rows=rows,
     )
     path.write_text(page)

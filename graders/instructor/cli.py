@@ -56,16 +56,17 @@ def _ensure_generated(course: "Course", assignment: str) -> None:
 def _report(course: "Course", fresh: "list[SubmissionResult]", out: Path, assignment: str) -> list:
     """Write every result file from the whole class in the gradebook: this run's results for
     the students just graded, the gradebook's (hand marks included) for everyone else."""
-    from graders.instructor import class_report, exports, lms_export
+    from graders.instructor import class_report, copied_work, exports, lms_export
     from graders.instructor.results import keep, whole_class
     from graders.questions import labels
 
     for result in fresh:
         keep(course, result)
     results = whole_class(course, assignment, fresh, labels())
-    written = exports.write_all(course, results, out)
+    copies = copied_work.find(course, assignment, results)
+    written = exports.write_all(course, results, out, copies)
     page = out / "report.html"
-    class_report.write_html(results, page, f"{assignment}: class report", course.folder("feedback"))
+    class_report.write_html(results, page, f"{assignment}: class report", course.folder("feedback"), copies)
     print(class_report.as_text(results))
     print(f"\nfeedback: {course.folder('feedback')}/<student>/{assignment}/ (HTML and notebook)")
     print(f"results:  {out}/ (report.html, {', '.join(p.name for p in written.values())})")

@@ -14,7 +14,13 @@ from nbformat.v4.nbbase import random_cell_id
 
 from graders.autograde.model import Mistake
 from graders.instructor.course import read
-from graders.instructor.synthetic import defined_names, part_mistakes, with_code, with_mistake_in_part
+from graders.instructor.synthetic import (
+    defined_names,
+    disguised,
+    part_mistakes,
+    with_code,
+    with_mistake_in_part,
+)
 
 ON_TIME = "2026-11-30 14:05:00.000000 UTC"
 LATE = "2026-12-02 09:30:00.000000 UTC"
@@ -43,6 +49,7 @@ class Scenario:
     late: bool = False
     damaged: str | None = None  # this notebook is cut off mid-upload
     copied_test_cell: str | None = None  # a copy of this test cell is pasted at the end
+    copies: str | None = None  # hands in this student's code, names changed and laid out anew
 
 
 SCENARIOS = [
@@ -70,6 +77,7 @@ SCENARIOS = [
     Scenario("lou", damaged="part1_exam_questions"),
     Scenario("max", copied_test_cell="test_true_false"),
     Scenario("pat", code=RELU_GRAD_AS_RELU, about="relu_grad returns ReLU (uncatalogued: diagnosed)"),
+    Scenario("ray", copies="nia", about="nia's work, copied: variables renamed, code laid out anew"),
 ]
 
 
@@ -124,6 +132,14 @@ def scenarios() -> list[Scenario]:
 
 
 def _notebooks(scenario: Scenario, release: dict[str, NotebookNode], source: dict[str, NotebookNode]):
+    if scenario.copies:
+        original = next(s for s in scenarios() if s.student == scenario.copies)
+        for name, nb in _notebooks(original, release, source):
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution", True):
+                    cell.source = disguised(cell.source)
+            yield name, nb
+        return
     catalogue = _catalogue()
     extra = scenario.student in EXTRA_NAMES
     for name in release:

@@ -11,6 +11,7 @@ import csv
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import asdict
 from pathlib import Path
 
 from nbgrader.plugins import CsvExportPlugin
@@ -188,8 +189,11 @@ def nbgrader_csv(course: Course, path: Path, not_graded: set[tuple[str, str]] = 
         writer.writerows(rows)
 
 
-def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> dict[str, Path]:
-    """Write every export under `folder`; return where each went."""
+def write_all(
+    course: Course, results: list[SubmissionResult], folder: Path, copies: dict | None = None
+) -> dict[str, Path]:
+    """Write every export under `folder` (`copies`: copied_work.find's, to copied_work.json);
+    return where each went."""
     folder.mkdir(parents=True, exist_ok=True)
     written = {
         "results": folder / "results.json",
@@ -217,6 +221,13 @@ def write_all(course: Course, results: list[SubmissionResult], folder: Path) -> 
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["level"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    if copies is not None:
+        written["copied work"] = folder / "copied_work.json"
+        written["copied work"].write_text(
+            json.dumps(
+                {"pairs": [asdict(p) for p in copies["pairs"]], "numbers": copies["numbers"]}, indent=1
+            )
+        )
     written["junit"].write_text(junit(results))
     written["summary"].write_text(markdown(results))
     written["classroom"].mkdir(exist_ok=True)
