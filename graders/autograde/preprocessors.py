@@ -55,11 +55,12 @@ def _harness_cell(nonce: str) -> NotebookNode:
     return cell
 
 
-def _givens_cell(student: str, retry: int, secret: bytes) -> NotebookNode:
-    """Practice: the student's numbers, regenerated from their id and retry counter, for the
-    notebook's own code (its Practice() reads them here: the kernel has no service to ask)."""
-    givens = json.dumps(variants.shown(student, retry, secret))
-    texts = json.dumps(tasks.texts(student, retry, secret))
+def _givens_cell(student: str, retry: int, secret: bytes, assignment: str) -> NotebookNode:
+    """Practice, or a variant exam: the student's numbers, regenerated from their id (and retry
+    counter), for the notebook's own code (its Practice() reads them here: the kernel has no
+    service to ask)."""
+    givens = json.dumps(variants.shown(student, retry, secret, assignment))
+    texts = json.dumps(tasks.texts(student, retry, secret, assignment))
     source = (
         "import json as _json, os as _os, numpy as _np\n"
         f"_os.environ[{GIVENS_ENV!r}] = {givens!r}\n"
@@ -91,23 +92,33 @@ class InjectProbes(NbGraderPreprocessor):
         help="Assignments graded on each student's own variant: the one their nbgrader student id "
         "and their retry counter (practice_variant.json) fix, never the file's student or seed.",
     ).tag(config=True)
+    variant_assignments = List(
+        Unicode(),
+        [],
+        help="Exams graded on each student's own numbers (`python -m graders variant-exam NAME`): one "
+        "variant per student, fixed by their nbgrader student id and the assignment, with no instant checks.",
+    ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         student = str(resources.get("nbgrader", {}).get("student", ""))
         state = {"nonce": secrets.token_hex(16), "parts": {}, "sources": {}}
-        retry = None
+        retry, keyed_as = None, PRACTICE
         for cell in nb.cells:  # verdicts come from this run's grader only, never from the submission
             cell.metadata.pop(METADATA_KEY, None)
-        if resources.get("nbgrader", {}).get("assignment") in self.practice_assignments:
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        if assignment in self.practice_assignments:
             secret = course_secret(Path(self.config.CourseDirectory.root or "."))
             retry, _ = read_retry(Path(resources.get("metadata", {}).get("path") or "."), student, secret)
+        elif assignment in self.variant_assignments:  # one variant, keyed by the exam's name
+            secret = course_secret(Path(self.config.CourseDirectory.root or "."))
+            retry, keyed_as = 0, assignment
         for cell in nb.cells:
             part_id = _graded_part_id(cell)
             if part_id is None:
                 continue
             part = REGISTRY[part_id]
             if retry is not None and part.variant is not None:
-                items = variants.items(part, student, retry, secret)
+                items = variants.items(part, student, retry, secret, keyed_as)
             else:
                 rng = np.random.default_rng([self.seed, zlib.crc32(f"{student}/{part_id}".encode())])
                 items = part.items(rng)
@@ -117,7 +128,7 @@ class InjectProbes(NbGraderPreprocessor):
             cell.source = wire.probe_call(part_id, probes, self.call_budget)
         nb.cells.insert(0, _harness_cell(state["nonce"]))
         if retry is not None:
-            nb.cells.insert(1, _givens_cell(student, retry, secret))
+            nb.cells.insert(1, _givens_cell(student, retry, secret, keyed_as))
         resources[STATE] = state
         return nb, resources
 

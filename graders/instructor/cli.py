@@ -14,6 +14,7 @@ points        check (or --write) each test cell's points against its question's
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import traceback
@@ -257,6 +258,44 @@ def points(course: "Course", assignment: str | None, write: bool) -> int:
     return 1 if mismatches else 0
 
 
+VARIANT_SETTING = "c.InjectProbes.variant_assignments"
+
+
+def _variant_exams(course_root: Path) -> list[str]:
+    """The course config's variant exams (InjectProbes.variant_assignments); [] without one."""
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    except ConfigFileNotFound:
+        return []
+    return [str(name) for name in config.InjectProbes.get("variant_assignments", [])]
+
+
+def variant_exam(course_root: Path, assignment: str) -> int:
+    """Write a variant exam's source notebook and turn its grading on in the course config."""
+    from graders.practice import notebook
+    from graders.practice.state import ASSIGNMENT
+
+    if assignment == ASSIGNMENT or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", assignment):
+        print(
+            f"error: {assignment!r} cannot be a variant exam's name (letters, digits, _ . -)", file=sys.stderr
+        )
+        return 2
+    print(f"wrote {notebook.write(course_root, assignment)}")
+    exams = _variant_exams(course_root)
+    if assignment not in exams:
+        with (course_root / "nbgrader_config.py").open("a") as f:
+            f.write("\n# Graded on each student's own numbers; its numbers served, no checks.\n")
+            f.write(f"{VARIANT_SETTING} = {[*exams, assignment]!r}\n")
+        print(f"nbgrader_config.py: {VARIANT_SETTING} = {[*exams, assignment]!r}")
+    print(
+        f"next: nbgrader generate_assignment {assignment}; restart the practice service "
+        "(it serves the exam's numbers, never checks)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
@@ -303,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         "--hub", action="store_true", help="run as a JupyterHub service: students known by their hub token"
     )
     sub.add_parser("practice-notebook", help="write source/cv_practice/ from the exam and the questions")
+    variant_p = sub.add_parser(
+        "variant-exam", help="an exam on each student's own numbers (no checks), from the practised questions"
+    )
+    variant_p.add_argument("assignment", help="the new exam's name")
     template_p = sub.add_parser(
         "classroom-template", help="the students' GitHub Classroom repository: release only, no grader"
     )
@@ -324,13 +367,16 @@ def _run(args: argparse.Namespace) -> int:
 
         print(f"wrote {notebook.write(args.course.resolve())}")
         return 0
+    if args.command == "variant-exam":
+        return variant_exam(args.course.resolve(), args.assignment)
     if args.command == "practice-service":
         from graders.practice import service
         from graders.practice.state import course_secret
 
         args.log.parent.mkdir(parents=True, exist_ok=True)
         secret = course_secret(args.course.resolve())
-        service.serve(args.host, args.port, secret, args.log, args.hub, args.socket)
+        exams = frozenset(_variant_exams(args.course))
+        service.serve(args.host, args.port, secret, args.log, args.hub, args.socket, exams)
         return 0
     import warnings
 

@@ -25,6 +25,7 @@ from graders.practice.state import ASSIGNMENT, STATE_FILE
 from graders.practice.tasks import label
 
 NOTEBOOK = "practice"
+EXAM_NOTEBOOK = "exam"  # a variant exam's
 EXAM = "cv_exam"
 
 INTRO = f"""# Practice: the exam's questions on your own numbers
@@ -43,6 +44,18 @@ SETUP = """import numpy as np
 from cvexam_student.practice import Practice
 
 practice = Practice()  # your numbers: LINEAR_IN, LINEAR_OUT, IMAGE, STATEMENTS, A, X, T, LEARNING_RATE"""
+
+EXAM_INTRO = """# Exam: the questions on your own numbers
+
+Each student has **their own numbers**: the first code cell loads yours and shows them, and
+each task below is shown with them. Answer every task with your numbers. There are no checks
+here: your answers are graded after you hand the notebook in, on your numbers (answers
+computed for someone else's numbers lose the points)."""
+
+EXAM_SETUP = """import numpy as np
+from cvexam_student.practice import Practice
+
+exam = Practice(assignment={assignment!r}, checks=False)  # your numbers"""
 
 CHECK = "## Check\n\nEvery part, a line each: right, wrong (with the mistake's name), or not answered yet."
 NEW_VARIANT = (
@@ -64,11 +77,13 @@ def _solution_before(cells: list[NotebookNode], grade_id: str) -> NotebookNode:
     return next(c for c in reversed(cells[:at]) if c.metadata.get("nbgrader", {}).get("solution"))
 
 
-def _test_cell(part: Part) -> NotebookNode:
-    source = (
-        f"practice.check({part.title!r})  # this part only; graded outside your kernel when handed in\n"
-        "### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS"
+def _test_cell(part: Part, checks: bool) -> NotebookNode:
+    first = (
+        f"practice.check({part.title!r})  # this part only; graded outside your kernel when handed in"
+        if checks
+        else f"# {part.title}: graded after you hand the notebook in"
     )
+    source = f"{first}\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS"
     cell = new_code_cell(source)
     cell.metadata.nbgrader = {
         "grade": True,
@@ -82,10 +97,17 @@ def _test_cell(part: Part) -> NotebookNode:
     return cell
 
 
-def build(course_root: Path) -> NotebookNode:
+def build(course_root: Path, assignment: str = ASSIGNMENT) -> NotebookNode:
+    """The practice notebook; or, for another `assignment`, a variant exam: the same tasks on
+    each student's own numbers (keyed by the exam), with no checks and no new variants."""
+    checks = assignment == ASSIGNMENT
+    client = "practice" if checks else "exam"
     exam = _exam_cells(course_root)
     nb = new_notebook(metadata={"kernelspec": exam_kernelspec(course_root)})
-    nb.cells = [new_markdown_cell(INTRO), new_code_cell(SETUP)]
+    if checks:
+        nb.cells = [new_markdown_cell(INTRO), new_code_cell(SETUP)]
+    else:
+        nb.cells = [new_markdown_cell(EXAM_INTRO), new_code_cell(EXAM_SETUP.format(assignment=assignment))]
     by_question: dict[str, list[Part]] = {}
     for part in variants.parts():
         by_question.setdefault(part.question, []).append(part)
@@ -93,7 +115,7 @@ def build(course_root: Path) -> NotebookNode:
         module = importlib.import_module(f"graders.questions.{question}")
         overrides = getattr(module, "PRACTICE_SOLUTIONS", {})
         heading, _, _ = module.PRACTICE_TASK.partition("\n")
-        nb.cells += [new_markdown_cell(heading), new_code_cell(f"practice.task({label(parts[0].title)!r})")]
+        nb.cells += [new_markdown_cell(heading), new_code_cell(f"{client}.task({label(parts[0].title)!r})")]
         for part in parts:
             solution = nbformat.from_dict(_solution_before(exam, part.grade_id))
             solution.pop("id", None)
@@ -101,8 +123,13 @@ def build(course_root: Path) -> NotebookNode:
             solution.execution_count = None
             solution.outputs = []
             solution.source = overrides.get(solution.metadata.nbgrader["grade_id"], solution.source)
-            nb.cells += [solution, _test_cell(part)]
-    nb.cells += [new_markdown_cell(CHECK), new_code_cell("practice.check()"), new_markdown_cell(NEW_VARIANT)]
+            nb.cells += [solution, _test_cell(part, checks)]
+    if checks:
+        nb.cells += [
+            new_markdown_cell(CHECK),
+            new_code_cell("practice.check()"),
+            new_markdown_cell(NEW_VARIANT),
+        ]
     for i, cell in enumerate(nb.cells):
         cell.id = f"practice-{i}"
     return nb
@@ -113,12 +140,13 @@ def exam_kernelspec(course_root: Path) -> dict:
     return dict(read(first).metadata.get("kernelspec", {}))
 
 
-def path(course_root: Path) -> Path:
-    return course_root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+def path(course_root: Path, assignment: str = ASSIGNMENT) -> Path:
+    name = NOTEBOOK if assignment == ASSIGNMENT else EXAM_NOTEBOOK
+    return course_root / "source" / assignment / f"{name}.ipynb"
 
 
-def write(course_root: Path) -> Path:
-    target = path(course_root)
+def write(course_root: Path, assignment: str = ASSIGNMENT) -> Path:
+    target = path(course_root, assignment)
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(course_root), target)
+    nbformat.write(build(course_root, assignment), target)
     return target

@@ -4,7 +4,8 @@ students' kernels ask for their numbers, their probes and verdicts on their answ
     python -m graders practice-service --port 8790
     python -m graders practice-service --socket /srv/cvexam/run/practice.sock   (the hub's)
 
-POST /variant {student, retry}                 -> {retry, seed, signature, givens, tasks}
+POST /variant {student, retry, assignment?}    -> {retry, seed, signature, givens, tasks}
+     (a variant exam's `assignment`, one the course config lists: its numbers; /probes, /check: 403)
 POST /probes  {student, retry}                 -> {harness, specs, titles}
 POST /check   {student, retry, answers, only?} -> {verdicts: [{grade_id, title, earned, points, text,
                                                                mistakes}]}   (only: these grade ids)
@@ -30,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from graders.practice import checking, tasks, variants
-from graders.practice.state import MAX_RETRY, signature
+from graders.practice.state import ASSIGNMENT, MAX_RETRY, signature
 
 MAX_BODY = 4_000_000  # a check's answers (a part's report is capped by the harness too)
 CHECKS_PER_MINUTE = 30
@@ -78,8 +79,9 @@ class Service:
         per_minute: int = CHECKS_PER_MINUTE,
         identify=None,
         requests_per_minute: int = REQUESTS_PER_MINUTE,
+        exams: frozenset[str] = frozenset(),
     ) -> None:
-        self.secret, self.log, self.identify = secret, log, identify
+        self.secret, self.log, self.identify, self.exams = secret, log, identify, exams
         self.limits = {"check": per_minute, "request": requests_per_minute}
         self.recent: dict[tuple[str, str], deque] = defaultdict(deque)
         self.lock = threading.Lock()
@@ -89,6 +91,9 @@ class Service:
             body = {**body, "student": self.identify(authorization)}
         student, retry = _identity(body)
         self._admit(student, "request")
+        assignment = body.get("assignment", ASSIGNMENT)
+        if assignment != ASSIGNMENT:
+            return self._exam(path, student, retry, assignment)
         if path == "/variant":
             return {
                 "student": student,
@@ -114,6 +119,22 @@ class Service:
             self._write_log(student, retry, records)
             return {"verdicts": [_shown(r) for r in records]}
         raise RequestError(f"no such endpoint: {path}", 404)
+
+    def _exam(self, path: str, student: str, retry: int, assignment: object) -> dict:
+        """A variant exam's numbers: one variant per student, keyed by the exam; no checks."""
+        if not isinstance(assignment, str) or assignment not in self.exams:
+            raise RequestError(f"no variant exam {str(assignment)[:100]!r} is served here", 404)
+        if path != "/variant":
+            raise RequestError("no checks in an exam: your answers are graded after you hand them in", 403)
+        if retry != 0:
+            raise RequestError("an exam has one variant per student")
+        return {
+            "student": student,
+            "retry": 0,
+            "seed": variants.seed(student, 0, self.secret, assignment),
+            "givens": variants.shown(student, 0, self.secret, assignment),
+            "tasks": tasks.texts(student, 0, self.secret, assignment),
+        }
 
     def _admit(self, student: str, kind: str) -> None:
         now, limit = time.monotonic(), self.limits[kind]
@@ -226,9 +247,15 @@ class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
 
 
 def serve(
-    host: str, port: int, secret: bytes, log: Path | None, hub: bool = False, socket_path: Path | None = None
+    host: str,
+    port: int,
+    secret: bytes,
+    log: Path | None,
+    hub: bool = False,
+    socket_path: Path | None = None,
+    exams: frozenset[str] = frozenset(),
 ) -> None:
-    service = Service(secret, log, identify=HubIdentity() if hub else None)
+    service = Service(secret, log, identify=HubIdentity() if hub else None, exams=exams)
     if socket_path is not None:
         server: socketserver.BaseServer = UnixHTTPServer(str(socket_path), handler(service))
         where = f"unix:{socket_path}"
@@ -236,7 +263,8 @@ def serve(
         server = ThreadingHTTPServer((host, port), handler(service))
         where = f"http://{host}:{server.server_address[1]}/"
     who = "students known by their hub token" if hub else "students as the requests name them"
-    print(f"practice checks: {where} ({who}; log: {log or 'none'})", flush=True)
+    served = f"; variant exams: {', '.join(sorted(exams))}" if exams else ""
+    print(f"practice checks: {where} ({who}; log: {log or 'none'}{served})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

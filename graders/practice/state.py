@@ -40,9 +40,10 @@ def course_secret(course_root: Path) -> bytes:
     return secret
 
 
-def keyed(secret: bytes, purpose: str, student: str, retry: int) -> bytes:
-    """HMAC-SHA256 of one student's variant, for one purpose ("seed", "signature")."""
-    return hmac.new(secret, f"{purpose}/{ASSIGNMENT}/{student}/{retry}".encode(), hashlib.sha256).digest()
+def keyed(secret: bytes, purpose: str, student: str, retry: int, assignment: str = ASSIGNMENT) -> bytes:
+    """HMAC-SHA256 of one student's variant of an assignment, for one purpose ("seed",
+    "signature"): a variant exam's numbers are not its students' practice numbers."""
+    return hmac.new(secret, f"{purpose}/{assignment}/{student}/{retry}".encode(), hashlib.sha256).digest()
 
 
 def signature(secret: bytes, student: str, retry: int) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from graders.practice import variants
+from graders.practice.state import ASSIGNMENT
 
 NAME = re.compile(r"`([A-Z][A-Z0-9_]*)`")
 
@@ -44,9 +45,9 @@ def render(template: str, givens: dict[str, Any]) -> str:
     return text
 
 
-def texts(student: str, retry: int, secret: bytes) -> dict[str, str]:
+def texts(student: str, retry: int, secret: bytes, assignment: str = ASSIGNMENT) -> dict[str, str]:
     """Each practised question's task with the student's numbers, by its label ("1a")."""
-    shown = variants.shown(student, retry, secret)
+    shown = variants.shown(student, retry, secret, assignment)
     out: dict[str, str] = {}
     for part in variants.parts():
         if label(part.title) not in out:

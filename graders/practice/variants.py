@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from graders.autograde.model import Givens, Item, Part
-from graders.practice.state import keyed
+from graders.practice.state import ASSIGNMENT, keyed
 from graders.questions import REGISTRY
 
 PROBE_SEED = 2026  # as InjectProbes.seed: the probes of a part are drawn per student and part
@@ -28,8 +28,8 @@ def parts() -> list[Part]:
     return sorted(found, key=lambda p: (p.title.split()[0], order.index(p.grade_id)))  # "1a", "1c", "2e"
 
 
-def seed(student: str, retry: int, secret: bytes) -> int:
-    return int.from_bytes(keyed(secret, "seed", student, retry)[:8], "big")
+def seed(student: str, retry: int, secret: bytes, assignment: str = ASSIGNMENT) -> int:
+    return int.from_bytes(keyed(secret, "seed", student, retry, assignment)[:8], "big")
 
 
 def givens(part: Part, variant_seed: int) -> Givens:
@@ -40,23 +40,23 @@ def givens(part: Part, variant_seed: int) -> Givens:
     return part.variant.draw(rng)
 
 
-def items(part: Part, student: str, retry: int, secret: bytes) -> list[Item]:
+def items(part: Part, student: str, retry: int, secret: bytes, assignment: str = ASSIGNMENT) -> list[Item]:
     """The items of `part` on the student's variant, with the student's probes (kept for the
     next request: a check asks for its probes, then for the verdicts on the same ones)."""
-    return _items(part.grade_id, student, retry, secret)
+    return _items(part.grade_id, student, retry, secret, assignment)
 
 
 @functools.lru_cache(maxsize=4096)
-def _items(grade_id: str, student: str, retry: int, secret: bytes) -> list[Item]:
+def _items(grade_id: str, student: str, retry: int, secret: bytes, assignment: str) -> list[Item]:
     part = REGISTRY[grade_id]
     rng = np.random.default_rng([PROBE_SEED, zlib.crc32(f"{student}/{grade_id}".encode())])
-    return part.items(rng, givens(part, seed(student, retry, secret)))
+    return part.items(rng, givens(part, seed(student, retry, secret, assignment)))
 
 
-def shown(student: str, retry: int, secret: bytes) -> dict[str, Any]:
+def shown(student: str, retry: int, secret: bytes, assignment: str = ASSIGNMENT) -> dict[str, Any]:
     """The student's numbers, by the names the notebook uses, as JSON (arrays as lists)."""
     out: dict[str, Any] = {}
     for part in parts():
-        for name, value in givens(part, seed(student, retry, secret)).items():
+        for name, value in givens(part, seed(student, retry, secret, assignment)).items():
             out[name] = value.tolist() if isinstance(value, np.ndarray) else value
     return out

@@ -7,6 +7,8 @@
     practice.check()             # one line a part: right, wrong, not answered yet
     practice.new_variant()       # new numbers (run the notebook again, then check)
 
+    exam = Practice(assignment="cv_exam_variants", checks=False)   # a variant exam: numbers only
+
 The checks run on the instructor's side (the practice service): this module sends your
 functions' answers on the service's probe inputs and prints the verdicts. It holds no
 reference and no answer. Your variant's counter is kept in `practice_variant.json` beside
@@ -98,8 +100,14 @@ def _student() -> str:
 
 class Practice:
     def __init__(
-        self, url: str | None = None, student: str | None = None, folder: Path | None = None
+        self,
+        url: str | None = None,
+        student: str | None = None,
+        folder: Path | None = None,
+        assignment: str | None = None,
+        checks: bool = True,
     ) -> None:
+        self.assignment, self.checks = assignment, checks  # a variant exam: its name, no checks
         self.url = (url or os.environ.get("CVEXAM_PRACTICE_URL") or DEFAULT_URL).rstrip("/")
         self.student = student or _student()
         self.state_path = (folder or Path.cwd()) / STATE_FILE
@@ -117,6 +125,8 @@ class Practice:
 
     def _post(self, path: str, body: dict) -> dict:
         body = {"student": self.student, "retry": self.retry, **body}
+        if self.assignment is not None:
+            body["assignment"] = self.assignment
         headers = {"Content-Type": "application/json"}
         if os.environ.get("JUPYTERHUB_API_TOKEN"):  # on JupyterHub the service knows you by it
             headers["Authorization"] = f"token {os.environ['JUPYTERHUB_API_TOKEN']}"
@@ -159,6 +169,7 @@ class Practice:
         else:
             reply = self._post("/variant", {})
             self.student = reply.get("student", self.student)
+        if not self.grading and self.checks:
             state = {
                 "student": self.student,
                 "retry": self.retry,
@@ -169,7 +180,7 @@ class Practice:
         self.givens = {k: _value(v) for k, v in reply["givens"].items()}
         self.tasks: dict[str, str] = reply.get("tasks", {})
         self._namespace().update(self.givens)
-        print(f"Your numbers ({self.student}, variant {self.retry + 1}):")
+        print(f"Your numbers ({self.student}" + (f", variant {self.retry + 1}):" if self.checks else "):"))
         for name, value in self.givens.items():
             if isinstance(value, list):  # statements: one a line
                 print(f"  {name}:" + "".join(f"\n    {i}. {text}" for i, text in enumerate(value)))
@@ -179,6 +190,8 @@ class Practice:
 
     def new_variant(self) -> None:
         """New numbers: run the notebook again from the top, then check."""
+        if not self.checks:
+            raise PracticeError("an exam has one set of numbers per student")
         self.retry += 1
         self.load()
 
@@ -197,6 +210,8 @@ class Practice:
         if self.grading:
             print("(no checks while grading: the grader checks every part itself)")
             return
+        if not self.checks:
+            raise PracticeError("no checks in an exam: your answers are graded after you hand them in")
         asked = self._post("/probes", {})
         titles: dict[str, str] = asked["titles"]
         chosen = [g for g, t in titles.items() if part is None or part in (g, t) or t.startswith(f"{part} ")]
