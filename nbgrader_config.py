@@ -17,7 +17,7 @@ from nbgrader.preprocessors import (
 
 from graders.autograde.execution import ResilientExecute
 from graders.autograde.feedback_html import FeedbackHTMLExporter
-from graders.autograde.preprocessors import (
+from graders.nbgrader_plugins.preprocessors import (
     GetGradesAndPending,
     GradeReports,
     InjectProbes,

@@ -1,7 +1,9 @@
 """The cv-exam grader.
 
 questions/   one module per exam question: givens, torch reference, probes, mistakes
-autograde/   the autograde path: harness (kernel side), wire format, model, preprocessors
+autograde/   the grading engine: harness (kernel side), wire format, model, verdicts, feedback HTML
+nbgrader_plugins/  nbgrader's preprocessors: the engine, the questions and practice put together
+practice/    each student's own numbers, instant checks, variant exams
 sandbox/     the students' kernels' sandbox: launcher, kernel factory and its client
 instructor/  the instructor's run: course, intake, grading, results, exports, report, CLI
 classroom.py the one-machine JupyterLab classroom

@@ -64,6 +64,32 @@ def test_no_import_cycle_in_the_package():
             visit(name, [])
 
 
+def _package(name: str) -> str:
+    """The subpackage a module belongs to ("graders.autograde"), or the module itself at the top."""
+    return ".".join(name.split(".")[:2])
+
+
+def test_no_import_cycle_between_packages():
+    """No subpackage imports one that imports it back (modules may be acyclic while their
+    packages are not: autograde -> practice -> autograde was one)."""
+    graph: dict[str, set[str]] = {}
+    for name, path in _modules().items():
+        for target in _imports(path):
+            if target.startswith("graders.") and _package(target) != _package(name):
+                graph.setdefault(_package(name), set()).add(_package(target))
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    cycles = sorted(
+        f"{a} -> {b} -> ... -> {a}" for a, targets in graph.items() for b in targets if reaches(b, a, {b})
+    )
+    assert cycles == [], cycles
+
+
 def test_only_grading_modules_import_torch():
     importers = [name for name, p in _modules().items() if "torch" in {i.split(".")[0] for i in _imports(p)}]
     assert importers and all(name.startswith(TORCH_ALLOWED) for name in importers), importers

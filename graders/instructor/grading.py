@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from nbgrader.apps.api import NbGraderAPI
 
-import graders.autograde.preprocessors  # noqa: F401  (imported once here, before the workers fork)
+import graders.nbgrader_plugins.preprocessors  # noqa: F401  (imported once here, before the workers fork)
 from graders.instructor import unreadable_feedback
 from graders.instructor.course import Course, CourseError
 from graders.instructor.gradebook_writes import serialize_sqlite_transactions

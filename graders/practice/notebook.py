@@ -19,7 +19,6 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders.autograde.model import Part
-from graders.instructor.course import read
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT, STATE_FILE
 from graders.practice.tasks import label
@@ -67,7 +66,7 @@ NEW_VARIANT = (
 def _exam_cells(course_root: Path) -> list[NotebookNode]:
     cells = []
     for path in sorted((course_root / "source" / EXAM).glob("*.ipynb")):
-        cells += read(path).cells
+        cells += nbformat.read(path, as_version=4).cells
     return cells
 
 
@@ -137,7 +136,7 @@ def build(course_root: Path, assignment: str = ASSIGNMENT) -> NotebookNode:
 
 def exam_kernelspec(course_root: Path) -> dict:
     first = sorted((course_root / "source" / EXAM).glob("*.ipynb"))[0]
-    return dict(read(first).metadata.get("kernelspec", {}))
+    return dict(nbformat.read(first, as_version=4).metadata.get("kernelspec", {}))
 
 
 def path(course_root: Path, assignment: str = ASSIGNMENT) -> Path:
