@@ -342,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "--hub", action="store_true", help="run as a JupyterHub service: students known by their hub token"
     )
     sub.add_parser("practice-notebook", help="write source/cv_practice/ from the exam and the questions")
+    sub.add_parser("check", help="every question module, with what is wrong in any (file and field)")
     variant_p = sub.add_parser(
         "variant-exam", help="an exam on each student's own numbers (no checks), from the practised questions"
     )
@@ -367,6 +368,13 @@ def _run(args: argparse.Namespace) -> int:
 
         print(f"wrote {notebook.write(args.course.resolve())}")
         return 0
+    if args.command == "check":
+        from graders.questions import report
+
+        lines, broken = report()
+        print("\n".join(lines))
+        print(f"{broken} question(s) with problems" if broken else "every question is well declared")
+        return 1 if broken else 0
     if args.command == "variant-exam":
         return variant_exam(args.course.resolve(), args.assignment)
     if args.command == "practice-service":
