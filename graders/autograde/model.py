@@ -107,6 +107,17 @@ class Mistake:
         return ns
 
 
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A wrong answer no catalogued mistake names, as a student writes it (`code`, pasted after
+    the solution of `grade_id`'s notebook), with a phrase its diagnosis must hold. A question
+    lists its own (`WRONG_ANSWERS`); the tests run every one."""
+
+    grade_id: str
+    code: str
+    phrase: str
+
+
 @dataclass
 class Item:
     """One graded question: `reference` must agree with the student on every probe."""

@@ -25,7 +25,7 @@ MODULE_TEMPLATE = '''"""{title}. Written by `python -m graders new-question`: re
 import numpy as np
 import torch
 
-from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.model import Item, Mistake, Part, Probe, WrongAnswer
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "{notebook}"
@@ -56,6 +56,12 @@ def _items(rng: np.random.Generator) -> list[Item]:
 
 
 PARTS = [Part("test_{name}", "{title}", _items)]
+
+# Wrong answers no mistake above names, each with what its diagnosis must say (the tests run
+# every one; TODO: the ones your students write).
+WRONG_ANSWERS = [
+    WrongAnswer("test_{name}", "def {name}(x):\\n    return -2 * x\\n", "opposite sign"),
+]
 '''
 
 TASK_TEMPLATE = "### {title}\n\nTODO: the question's text. Write `{name}(x)` for a numpy array `x`."

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Iterator, Mapping
 from types import ModuleType
 
-from graders.autograde.model import Part
+from graders.autograde.model import Part, WrongAnswer
 
 FIELDS = {
     "PARTS": "a list of Part, one per autograded test cell",
@@ -31,6 +31,7 @@ FIELDS = {
     "VARIANT": "optional: how its numbers vary for practice",
     "PRACTICE_TASK": "optional: its task text for practice",
     "PRACTICE_SOLUTIONS": "optional: {grade_id: solution} where practice's differs",
+    "WRONG_ANSWERS": "optional: WrongAnswer(grade_id, code, phrase) for each uncatalogued wrong answer",
 }
 
 
@@ -56,6 +57,11 @@ def _problems_of(name: str, module: ModuleType) -> list[str]:
         isinstance(k, str) and isinstance(v, str) for k, v in hand.items()
     ):
         problems.append(f"{where}: HAND_GRADED must be {{grade_id: label}}")
+    own = {p.grade_id for p in parts} if isinstance(parts, list | tuple) else set()
+    for wrong in getattr(module, "WRONG_ANSWERS", []):
+        if not isinstance(wrong, WrongAnswer) or wrong.grade_id not in own:
+            problems.append(f"{where}: WRONG_ANSWERS must hold {FIELDS['WRONG_ANSWERS']} of its own parts")
+            break
     for field in [n for n in vars(module) if n.isupper() and n not in FIELDS]:
         close = difflib.get_close_matches(field, FIELDS, n=1, cutoff=0.8)
         if close and not hasattr(module, close[0]):

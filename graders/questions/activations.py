@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Item, Mistake, Outcome, Part, Probe
+from graders.autograde.model import Item, Mistake, Outcome, Part, Probe, WrongAnswer
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part1_exam_questions"
@@ -198,4 +198,44 @@ PARTS = [
     Part("test_activations", "1b sigmoid and relu", _activation_items),
     Part("test_plot_activations", "1b plot_activations", _plot_items),
     Part("test_activation_limits", "1b asymptotes", _limit_items),
+]
+
+
+# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
+WRONG_ANSWERS = [
+    WrongAnswer(
+        "test_activations",
+        "def sigmoid(x):\n    return np.tanh(x)\n",
+        "tanh(x)",
+    ),
+    WrongAnswer(
+        "test_activations",
+        "def sigmoid(x):\n    return 1 / (1 + np.exp(np.clip(x, -500, 500)))\n",
+        "sigmoid(-x)",
+    ),
+    WrongAnswer(
+        "test_activations",
+        "def relu(x):\n    return np.abs(x)\n",
+        "right where x > 0 and wrong where x < 0",
+    ),
+    WrongAnswer(
+        "test_activations",
+        "def relu(x):\n    return np.where(x > 0, x, 0.01 * x)\n",
+        "right where x > 0",
+    ),
+    WrongAnswer(
+        "test_activations",
+        "def relu(x):\n    return (x > 0).astype(float)\n",
+        "0s and 1s",
+    ),
+    WrongAnswer(
+        "test_activations",
+        "def sigmoid(x):\n    return np.exp(x) / (1 + np.exp(x))\n",
+        "nan or inf where the answer is a finite number",
+    ),
+    WrongAnswer(
+        "test_activation_limits",
+        "SIGMOID_LIMITS = (1, 0)\n",
+        "wrong positions",
+    ),
 ]

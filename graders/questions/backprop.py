@@ -3,7 +3,7 @@
 import numpy as np
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part2_extra_exercises"
@@ -194,3 +194,48 @@ PRACTICE_TASK = (
     "batch), then compute `LOSS_BEFORE`, `GRAD_A`, `A_NEW` (one step with `LEARNING_RATE`) and "
     "`LOSS_AFTER` for your `A`, `X`, `T`."
 )
+
+
+# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
+WRONG_ANSWERS = [
+    WrongAnswer(
+        "test_backprop_functions",
+        "def loss(Y, T):\n    return float(((Y - T) ** 2).sum())\n",
+        "2 times",
+    ),
+    WrongAnswer(
+        "test_backprop_functions",
+        "def loss(Y, T):\n    return float(0.5 * ((Y - T) ** 2).mean())\n",
+        "divided by the number of entries of Y",
+    ),
+    WrongAnswer(
+        "test_backprop_functions",
+        "def grad_A(A, X, T):\n    return (A @ X - T) @ X.T / X.shape[1]\n",
+        "divided by the size of X along axis 1",
+    ),
+    WrongAnswer(
+        "test_backprop_functions",
+        "def grad_A(A, X, T):\n    return A.T @ (A @ X - T)\n",
+        "dL/dX",
+    ),
+    WrongAnswer(
+        "test_backprop_functions",
+        "def grad_A(A, X, T):\n    return A @ X - T\n",
+        "dL/dY",
+    ),
+    WrongAnswer(
+        "test_backprop_functions",
+        "def forward(A, X):\n    return X.T @ A.T\n",
+        "transpose",
+    ),
+    WrongAnswer(
+        "test_backprop_numbers",
+        "GRAD_A = -GRAD_A\n",
+        "opposite sign",
+    ),
+    WrongAnswer(
+        "test_backprop_numbers",
+        "GRAD_A = 3 * GRAD_A\n",
+        "3 times",
+    ),
+]

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
 from graders.questions.tensors import count_params
 
 NOTEBOOK = "part2_extra_exercises"
@@ -315,3 +315,47 @@ PRACTICE_SOLUTIONS = {
     "PARAMS_CONV2 = conv_params(CONV2_IN, CONV2_OUT, 3)\nPARAMS_FC1 = fc_params(FC1_IN, FC1_OUT)\n"
     "### END SOLUTION",
 }
+
+
+# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
+WRONG_ANSWERS = [
+    WrongAnswer(
+        "test_output_shapes",
+        "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+        "    c, h, w = in_shape\n"
+        "    f = lambda n: (n + 2 * padding - kernel_size) / stride + 1\n"
+        "    return (c_out, f(h), f(w))\n",
+        "not a whole number",
+    ),
+    WrongAnswer(
+        "test_output_shapes",
+        "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+        "    c, h, w = in_shape\n"
+        "    f = lambda n: (n + 2 * padding - kernel_size) // stride + 1\n"
+        "    return (c, f(h), f(w))\n",
+        "the channels C",
+    ),
+    WrongAnswer(
+        "test_output_shapes",
+        "def maxpool2d_output_shape(in_shape, kernel_size, stride):\n"
+        "    c, h, w = in_shape\n"
+        "    f = lambda n: (n - kernel_size) // stride + 1\n"
+        "    return (f(h), f(w), c)\n",
+        "wrong positions",
+    ),
+    WrongAnswer(
+        "test_vgg_shapes",
+        "VGG_SHAPES = [(c, h, w * 2 if i % 3 == 2 else w) for i, (c, h, w) in enumerate(VGG_SHAPES)]\n",
+        "the width W",
+    ),
+    WrongAnswer(
+        "test_vgg_channels",
+        "CONV2_OUT = 128.5\n",
+        "not a whole number",
+    ),
+    WrongAnswer(
+        "test_param_counts",
+        "def fc_params(c_in, c_out):\n    return 2 * (c_in * c_out + c_out)\n",
+        "2 times",
+    ),
+]

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part1_exam_questions"
@@ -136,3 +136,33 @@ PRACTICE_TASK = (
     "(`M` = `LINEAR_OUT`). Implement `linear_forward(x, W, b)` for one input `x` of shape `(D,)` or a "
     "batch of shape `(N, D)`; then give the shapes of `W` and `b` for your layer as tuples."
 )
+
+
+# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
+WRONG_ANSWERS = [
+    WrongAnswer(
+        "test_linear_forward",
+        "def linear_forward(x, W, b):\n    return np.maximum(x @ W.T + b, 0)\n",
+        "ReLU(W x + b)",
+    ),
+    WrongAnswer(
+        "test_linear_forward",
+        "def linear_forward(x, W, b):\n    return x @ W.T - b\n",
+        "bias subtracted",
+    ),
+    WrongAnswer(
+        "test_linear_forward",
+        "def linear_forward(x, W, b):\n    return (x @ W.T + b).T\n",
+        "transpose",
+    ),
+    WrongAnswer(
+        "test_layer_shapes",
+        "B_SHAPE = (10, 1)\n",
+        "an extra axis of size 1",
+    ),
+    WrongAnswer(
+        "test_layer_shapes",
+        "W_SHAPE = (10, 3, 1)\nB_SHAPE = (1, 10)\n",
+        "an extra axis of size 1",
+    ),
+]

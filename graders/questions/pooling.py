@@ -4,7 +4,7 @@ import numpy as np
 import torch.nn.functional as F
 
 from graders.autograde.diagnosis import Related
-from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant
+from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "part1_exam_questions"
@@ -146,3 +146,41 @@ PRACTICE_TASK = (
     "## 1c) Average pooling\n\nImplement `avg_pool2d(image, kernel_size, stride)` (no "
     "padding), then pool your `IMAGE` with a 2x2 kernel and stride 2 into `POOLED`."
 )
+
+
+# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
+WRONG_ANSWERS = [
+    WrongAnswer(
+        "test_avg_pool2d",
+        "def avg_pool2d(image, kernel_size, stride):\n"
+        "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+        "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+        "    return np.array([[image[i*stride:i*stride+kernel_size,"
+        " j*stride:j*stride+kernel_size].sum()\n"
+        "                      for j in range(w)] for i in range(h)])\n",
+        "sum of each window",
+    ),
+    WrongAnswer(
+        "test_avg_pool2d",
+        "def avg_pool2d(image, kernel_size, stride):\n"
+        "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+        "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+        "    out = np.zeros((w, h))\n"
+        "    for i in range(h):\n"
+        "        for j in range(w):\n"
+        "            out[j, i] = image[i*stride:i*stride+kernel_size,"
+        " j*stride:j*stride+kernel_size].mean()\n"
+        "    return out\n",
+        "transpose",
+    ),
+    WrongAnswer(
+        "test_pooled",
+        "POOLED = [[5, 1], [2, 4]]\n",
+        "transpose",
+    ),
+    WrongAnswer(
+        "test_pooled",
+        "POOLED = [[20, 8], [4, 16]]\n",
+        "4 times the right one",
+    ),
+]
