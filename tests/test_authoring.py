@@ -7,7 +7,7 @@ import shutil
 import pytest
 from helpers import ASSIGNMENT, REPO
 
-from graders.instructor import authoring, demo_class
+from graders.instructor import authoring, demo_class, question_kinds
 from graders.instructor.course import Course, CourseError, read
 from graders.instructor.synthetic import defined_names, part_mistakes
 
@@ -129,6 +129,23 @@ def test_the_scaffold_refuses_names_that_are_not_question_ids(course):
             authoring.new_question(course, ASSIGNMENT, name, "part1_exam_questions")
 
 
-def test_the_scaffolds_solution_defines_the_students_name():
-    values = {"name": "scaled", "title": "scaled"}
-    assert defined_names(authoring.SOLUTION_TEMPLATE.format(**values)) == {"scaled"}
+def test_each_kinds_solution_defines_the_students_name():
+    for scaffold in (
+        question_kinds.function("scaled", "scaled", "scaled", "nb", "x, gamma, beta, eps=1e-5"),
+        question_kinds.number("n_params", "N_PARAMS", "N", "nb", integer=True),
+        question_kinds.choice("pick", "PICK", "P", "nb", multiple=True),
+    ):
+        names = {"scaled", "N_PARAMS", "PICK"}
+        assert defined_names(scaffold.solution) & names and defined_names(scaffold.solution) <= names
+
+
+def test_a_signature_python_cannot_read_or_without_an_argument_is_refused(course):
+    for signature in ("x,, y", "eps=1e-5"):
+        with pytest.raises(CourseError, match="--signature"):
+            authoring.new_question(course, ASSIGNMENT, "bad_sig", "part1_exam_questions", signature=signature)
+
+
+def test_the_cli_offers_exactly_the_kinds_there_are():
+    from graders.instructor import cli
+
+    assert cli.KINDS == question_kinds.KINDS

@@ -23,6 +23,12 @@ NAME = next(
 )
 TITLE, NOTEBOOK = f"2f {NAME}", "part2_extra_exercises"
 GRADE_ID = f"test_{NAME}"
+# A scaffold of every other kind, left as written: (id, new-question's options).
+KINDS = [
+    ("scaled_norm", "--signature", "x, gamma, beta, eps=1e-5", "--title", "2g scaled_norm"),
+    ("n_params", "--kind", "number", "--integer", "--title", "2h N_PARAMS"),
+    ("pool_kind", "--kind", "choice", "--multiple", "--title", "2i POOL_KIND"),
+]
 MISTAKE = "unbiased variance"
 
 # The question's home, as the instructor writes it over the scaffold's skeleton.
@@ -31,7 +37,7 @@ QUESTION = f'''"""2f: the output of a BatchNorm layer in training mode."""
 import numpy as np
 import torch.nn.functional as F
 
-from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.model import Item, Mistake, Part, Probe, WrongAnswer
 from graders.questions.tensors import array, tensor
 
 NOTEBOOK = "{NOTEBOOK}"
@@ -64,6 +70,15 @@ def _items(rng):
 
 
 PARTS = [Part("{GRADE_ID}", "{TITLE}", _items)]
+
+WRONG_ANSWERS = [
+    WrongAnswer(
+        "{GRADE_ID}",
+        "def {NAME}(x, gamma, beta):\\n"
+        "    return -(gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) + beta)\\n",
+        "opposite sign",
+    ),
+]
 '''
 SOLUTION = f"""def {NAME}(x, gamma, beta):
     ### BEGIN SOLUTION
@@ -123,6 +138,10 @@ def course(tmp_path_factory):
             cell.source = CHECK
     notebook.write_text(json.dumps(nb, indent=1))
     by_hand.add(notebook)
+
+    for name, *options in KINDS:  # one scaffold of each other kind, as written
+        made = _run(copy, "new-question", name, "--notebook", NOTEBOOK, *options)
+        assert made.returncode == 0, made.stderr[-3000:]
 
     assert _run(copy, "points").returncode == 0  # the scaffold wrote the question's points
     demo = _run(copy, "demo")
@@ -204,3 +223,55 @@ def test_the_scaffold_refuses_a_bad_or_taken_name(course):
     assert taken.returncode == 2 and "exists already" in taken.stderr
     bad = _run(copy, "new-question", "2nd-question", "--notebook", NOTEBOOK)
     assert bad.returncode == 2 and "not a question id" in bad.stderr
+
+
+@pytest.mark.parametrize("name", [k[0] for k in KINDS])
+def test_every_kind_grades_as_scaffolded_and_names_its_mistake(results, name):
+    grade_id = f"test_{name}"
+    right = next(p for p in results["ada"]["parts"] if p["grade_id"] == grade_id)
+    assert right["score"] == right["max_score"] > 0 and not right["mistakes"], right
+    named = [s for s, r in results.items() for p in r["parts"] if p["grade_id"] == grade_id and p["mistakes"]]
+    assert named, f"no demo student was given {name}'s catalogued mistake"
+
+
+def test_the_registry_wide_tests_pass_in_the_copy_with_no_file_under_tests_changed(course):
+    copy = course[0]
+    tracked = subprocess.run(["git", "ls-files", "tests"], cwd=REPO, capture_output=True, text=True).stdout
+    assert all((copy / f).read_bytes() == (REPO / f).read_bytes() for f in tracked.split())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_diagnosis.py",
+            "tests/test_catalogue.py",
+        ],
+        cwd=copy,
+        env=env() | {"PYTHONPATH": str(copy)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    for name in ("scaled_norm", "n_params"):  # their scaffolded wrong answers, diagnosed
+        assert f"test_an_uncatalogued_wrong_answer_loses_points_and_is_diagnosed[test_{name}:" in done.stdout
+
+
+def test_a_choice_questions_options_are_written_once_and_the_notebook_follows(course):
+    copy = course[0]
+    module = copy / "graders" / "questions" / "pool_kind.py"
+    notebook = copy / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    originals = module.read_text(), notebook.read_text()
+    module.write_text(originals[0].replace("TODO: the first option.", "Max pooling keeps the largest value."))
+    try:
+        check = _run(copy, "points")
+        assert check.returncode == 1 and "pool_kind_text lists other options" in check.stdout
+        assert _run(copy, "points", "--write").returncode == 0
+        assert _run(copy, "points").returncode == 0
+        assert "- **(a)** Max pooling keeps the largest value." in notebook.read_text()
+    finally:
+        module.write_text(originals[0])
+        notebook.write_text(originals[1])

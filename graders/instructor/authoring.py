@@ -9,6 +9,7 @@ its question.
 
 import importlib
 import keyword
+import re
 from pathlib import Path
 
 import nbformat
@@ -16,64 +17,10 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders import questions
+from graders.instructor import question_kinds
 from graders.instructor.course import Course, CourseError, read
 
 QUESTIONS_DIR = Path(questions.__file__).parent
-
-MODULE_TEMPLATE = '''"""{title}. Written by `python -m graders new-question`: replace each TODO."""
-
-import numpy as np
-import torch
-
-from graders.autograde.model import Item, Mistake, Part, Probe, WrongAnswer
-from graders.questions.tensors import array, tensor
-
-NOTEBOOK = "{notebook}"
-
-# Givens: the numbers the question states (TODO: the question's own).
-GIVEN_X = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
-
-
-def {name}(x: np.ndarray) -> np.ndarray:
-    """Reference, in torch (TODO: the right answer)."""
-    return array(torch.mul(tensor(x), 2))
-
-
-RETURNS_INPUT = Mistake(
-    "returns its input unchanged",
-    "TODO: the hint a student reads when their answers match this mistake's code.",
-    "def {name}(x):\\n    return x\\n",
-    required=True,
-)
-
-
-def _items(rng: np.random.Generator) -> list[Item]:
-    probes = [
-        Probe("given", "{name}", (GIVEN_X,), "the question's x"),
-        Probe("random", "{name}", (rng.normal(size=(3, 4)),), "a random (3, 4) array"),
-    ]
-    return [Item("{name}", 1, probes, {name}, [RETURNS_INPUT])]
-
-
-PARTS = [Part("test_{name}", "{title}", _items)]
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (the tests run
-# every one; TODO: the ones your students write).
-WRONG_ANSWERS = [
-    WrongAnswer("test_{name}", "def {name}(x):\\n    return -2 * x\\n", "opposite sign"),
-]
-'''
-
-TASK_TEMPLATE = "### {title}\n\nTODO: the question's text. Write `{name}(x)` for a numpy array `x`."
-SOLUTION_TEMPLATE = "def {name}(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
-TEST_TEMPLATE = (
-    'assert np.shape({name}(np.ones(3))) == (3,), "{name}(x) has the shape of x"\n'
-    'print("{name}: well formed")\n'
-    "\n"
-    "### BEGIN HIDDEN TESTS\n"
-    "# Graded outside your kernel (graders/questions/{name}.py).\n"
-    "### END HIDDEN TESTS"
-)
 
 
 def _nbgrader(
@@ -101,10 +48,25 @@ def _grade_ids(nb: NotebookNode) -> set[str]:
     return {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells} - {None}
 
 
-def new_question(course: Course, assignment: str, name: str, notebook: str, title: str = "") -> list[Path]:
-    """Write the question's module and append its cells; return the files written."""
+def new_question(
+    course: Course,
+    assignment: str,
+    name: str,
+    notebook: str,
+    title: str = "",
+    kind: str = "function",
+    student: str | None = None,
+    signature: str = "x",
+    integer: bool = False,
+    multiple: bool = False,
+) -> list[Path]:
+    """Write the question's module (of `kind`, see question_kinds.py) and append its cells;
+    return the files written."""
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
         raise CourseError(f"{name!r} is not a question id: use a Python name, such as batchnorm_forward")
+    student = student or (name if kind == "function" else name.upper())
+    if not student.isidentifier() or keyword.iskeyword(student):
+        raise CourseError(f"{student!r} cannot be the name a student defines: use a Python name")
     module = QUESTIONS_DIR / f"{name}.py"
     if module.exists():
         raise CourseError(f"{module} exists already: pick another id, or edit that question")
@@ -114,14 +76,26 @@ def new_question(course: Course, assignment: str, name: str, notebook: str, titl
     if taken:
         raise CourseError(f"{path.name} already has cells with grade_id {sorted(taken)}")
     title = title or name
-    module.write_text(MODULE_TEMPLATE.format(name=name, notebook=notebook, title=title))
+    try:
+        if kind == "function":
+            scaffold = question_kinds.function(name, student, title, notebook, signature)
+        elif kind == "number":
+            scaffold = question_kinds.number(name, student, title, notebook, integer)
+        elif kind == "choice":
+            scaffold = question_kinds.choice(name, student, title, notebook, multiple)
+        else:
+            raise CourseError(
+                f"no kind of question {kind!r}: the kinds are {', '.join(question_kinds.KINDS)}"
+            )
+    except ValueError as error:
+        raise CourseError(str(error)) from None
+    module.write_text(scaffold.module)
     importlib.invalidate_caches()
     part = importlib.import_module(f"graders.questions.{name}").PARTS[0]
-    values = {"name": name, "title": title}
     nb.cells += [
-        new_markdown_cell(TASK_TEMPLATE.format(**values), metadata=_nbgrader(f"{name}_text")),
-        new_code_cell(SOLUTION_TEMPLATE.format(**values), metadata=_nbgrader(name, True, locked=False)),
-        new_code_cell(TEST_TEMPLATE.format(**values), metadata=_nbgrader(part.grade_id, points=part.points)),
+        new_markdown_cell(scaffold.task, metadata=_nbgrader(f"{name}_text")),
+        new_code_cell(scaffold.solution, metadata=_nbgrader(name, True, locked=False)),
+        new_code_cell(scaffold.check, metadata=_nbgrader(part.grade_id, points=part.points)),
     ]
     nbformat.write(nb, path)
     return [module, path]
@@ -135,11 +109,34 @@ def _new_notebook(course: Course, assignment: str, notebook: str) -> NotebookNod
     return nb
 
 
+OPTION_LINES = re.compile(r"(?:^- \*\*\([a-z]\)\*\* .*(?:\n|$))+", re.M)
+
+
+def _options_from_question(cell: NotebookNode) -> str | None:
+    """A scaffolded choice question's task text with its options made from the question's
+    OPTIONS (the task cell is `<question>_text`); None where that does not apply."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    if cell.cell_type != "markdown" or not grade_id.endswith("_text"):
+        return None
+    module = next((m for m in questions.modules() if m.__name__.endswith(f".{grade_id[:-5]}")), None)
+    if module is None or not hasattr(module, "OPTIONS") or not OPTION_LINES.search(cell.source):
+        return None
+    listed = question_kinds.options_text(module.OPTIONS) + "\n"
+    return OPTION_LINES.sub(lambda _: listed, cell.source, count=1).rstrip("\n")
+
+
 def point_mismatches(course: Course, assignment: str) -> list[str]:
-    """Each test cell whose points differ from its question's, and each question without a cell."""
+    """Each test cell whose points differ from its question's, each question without a cell, and
+    each choice question whose listed options are not its OPTIONS."""
     problems, found = [], set()
     for path in sorted((course.folder("source") / assignment).glob("*.ipynb")):
         for cell in read(path).cells:
+            options = _options_from_question(cell)
+            if options is not None and options != cell.source:
+                problems.append(
+                    f"{path.name}: {cell.metadata.nbgrader['grade_id']} lists other options "
+                    "than its question's OPTIONS"
+                )
             meta = cell.metadata.get("nbgrader", {})
             part = questions.REGISTRY.get(meta.get("grade_id"))
             if part is None or not meta.get("grade") or cell.cell_type != "code":
@@ -167,6 +164,10 @@ def write_points(course: Course, assignment: str) -> list[str]:
     for path in sorted((course.folder("source") / assignment).glob("*.ipynb")):
         nb, dirty = read(path), False
         for cell in nb.cells:
+            options = _options_from_question(cell)
+            if options is not None and options != cell.source:
+                changed.append(f"{path.name}: {cell.metadata.nbgrader['grade_id']} options from its question")
+                cell.source, dirty = options, True
             meta = cell.metadata.get("nbgrader", {})
             part = questions.REGISTRY.get(meta.get("grade_id"))
             if part and meta.get("grade") and cell.cell_type == "code" and meta.get("points") != part.points:

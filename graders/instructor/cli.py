@@ -229,12 +229,17 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def new_question(course: "Course", assignment: str | None, name: str, notebook: str, title: str) -> int:
+def new_question(course: "Course", args: argparse.Namespace) -> int:
     from graders.instructor import authoring
 
-    assignment = course.assignment(assignment)
-    written = authoring.new_question(course, assignment, name, notebook, title)
-    print(f"new question {name}: wrote {written[0]} and appended its cells to {written[1]}")
+    assignment = course.assignment(args.assignment)
+    options = {"signature": args.signature, "integer": args.integer, "multiple": args.multiple}
+    written = authoring.new_question(
+        course, assignment, args.name, args.notebook, args.title, args.kind, args.student_name, **options
+    )
+    print(
+        f"new question {args.name} ({args.kind}): wrote {written[0]} and appended its cells to {written[1]}"
+    )
     print(
         "next: replace the TODOs in both (givens, reference, probes, mistakes; the task text and solution),"
     )
@@ -259,6 +264,7 @@ def points(course: "Course", assignment: str | None, write: bool) -> int:
 
 
 VARIANT_SETTING = "c.InjectProbes.variant_assignments"
+KINDS = ("function", "number", "choice")  # graders/instructor/question_kinds.py's (held equal by a test)
 
 
 def _variant_exams(course_root: Path) -> list[str]:
@@ -320,10 +326,22 @@ def main(argv: list[str] | None = None) -> int:
                 "--zip", type=Path, help="collect an LMS download (Canvas's zip) first, then grade it"
             )
     new_p = sub.add_parser("new-question", help="scaffold a question: its module and its notebook cells")
-    new_p.add_argument("name", help="the question's id, also the student's function name (a Python name)")
+    new_p.add_argument(
+        "name", help="the question's id: its module's name, and its grade id's (a Python name)"
+    )
     new_p.add_argument("--notebook", required=True, help="the source notebook to append its cells to")
     new_p.add_argument("--assignment", help="the assignment (default: the only one)")
     new_p.add_argument("--title", default="", help="the part's title in feedback and reports")
+    new_p.add_argument(
+        "--kind", choices=KINDS, default="function", help="what the student gives (default: %(default)s)"
+    )
+    new_p.add_argument(
+        "--student-name",
+        help="the name the student defines (default: the id; in capitals for a number or a choice)",
+    )
+    new_p.add_argument("--signature", default="x", help='a function\'s parameters (default: "%(default)s")')
+    new_p.add_argument("--integer", action="store_true", help="a number: an exact whole number")
+    new_p.add_argument("--multiple", action="store_true", help="a choice: several right letters")
     points_p = sub.add_parser("points", help="check the test cells' points against the questions")
     points_p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
     points_p.add_argument("--write", action="store_true", help="rewrite the points from the questions")
@@ -398,7 +416,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         course = Course.open(args.course)
         if args.command == "new-question":
-            return new_question(course, args.assignment, args.name, args.notebook, args.title)
+            return new_question(course, args)
         if args.command == "points":
             return points(course, args.assignment, args.write)
         if args.command == "classroom-template":

@@ -320,6 +320,11 @@ PRACTICE_SOLUTIONS = {
 # Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
 WRONG_ANSWERS = [
     WrongAnswer(
+        "test_vgg_params",
+        "PARAMS_FC1 = 2 * PARAMS_FC1\n",
+        "2 times",
+    ),
+    WrongAnswer(
         "test_output_shapes",
         "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
         "    c, h, w = in_shape\n"
