@@ -1,7 +1,7 @@
 # The two commands of a fresh machine: `make demo` and `make test`.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test test-fast lint classroom bench-hub
+.PHONY: setup demo test test-fast lint docs classroom bench-hub
 
 setup:
 	bash scripts/setup.sh
@@ -18,6 +18,11 @@ test:
 test-fast: setup
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m pytest -m "not slow"
+
+# The documentation site, as the tests build it (warnings are errors): docs/_build/html/index.html
+docs: setup
+	.venv/bin/python -m pip install --quiet -e '.[test]'
+	.venv/bin/python -m sphinx -W -q -b html docs docs/_build/html
 
 lint: setup
 	.venv/bin/python -m ruff check .

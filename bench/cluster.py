@@ -5,7 +5,7 @@ overhead of a task (a round trip through the scheduler, and the course kit's set
 
     .venv/bin/python bench/cluster.py [--students 20]
 
-Prints a markdown table and the inputs of the scaling model in the README.
+Prints a markdown table and the inputs of the scaling model in docs/benchmarks.md.
 """
 
 import argparse

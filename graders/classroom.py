@@ -76,9 +76,8 @@ def lab_environment(course_root: Path, role: str, workdir: Path) -> dict[str, st
     return env
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["hub"]:
-        return hub_cli.main(argv[1:])
+def build_parser() -> argparse.ArgumentParser:
+    """The one-machine classroom's options (`hub` has its own: graders/hub/cli.py)."""
     parser = argparse.ArgumentParser(prog="python -m graders.classroom", description=__doc__.split("\n\n")[0])
     parser.add_argument("role", choices=["instructor", "student", "setup"], help="or: hub (see hub --help)")
     parser.add_argument("--course", type=Path, default=Path.cwd())
@@ -90,6 +89,13 @@ def main(argv: list[str]) -> int:
         default="http://127.0.0.1:8790",
         help="the practice checks (python -m graders practice-service) (default: %(default)s)",
     )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["hub"]:
+        return hub_cli.main(argv[1:])
+    parser = build_parser()
     args = parser.parse_args(argv)
     root = args.course.resolve()
     exchange(root)

@@ -147,10 +147,10 @@ def _try_as(user: str, targets: dict[str, Path], planted: str = "") -> dict:
 
 
 def _readme_grading_command() -> list[str]:
-    """The README's command for grading the hub classroom's course as root."""
+    """The documented command (docs/operations.md) for grading the hub classroom's course as root."""
     line = next(
         line
-        for line in (REPO / "README.md").read_text().splitlines()
+        for line in (REPO / "docs" / "operations.md").read_text().splitlines()
         if line.startswith("cd /srv/cvexam/courses/")
     )
     command = shlex.split(line.split("&&", 1)[1])
@@ -518,7 +518,7 @@ def test_an_instructor_cannot_change_what_grading_runs_as_root(classroom):
         "nbgrader_config.py": "PermissionError",  # cannot rename it away (sticky course folder)
         "plant graders": "done",  # a folder of theirs, which grading as root does not import:
     }
-    assert classroom["planted code ran as root"] is False  # the README's command runs isolated
+    assert classroom["planted code ran as root"] is False  # the documented command runs isolated
 
 
 def test_a_student_cannot_rename_the_courses_exchange_or_anothers_submission(classroom):

@@ -57,7 +57,7 @@ def open_folder():
     os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to become another user"
 )
 def test_without_root_grading_is_unsandboxed_and_right(demo, demo_results, open_folder):
-    """The README's laptop case: a non-root instructor. The kernels' socket folder of another user
+    """The documented laptop case: a non-root instructor. The kernels' socket folder of another user
     (made first, by root here) is not in the way: every score is the sandboxed run's."""
     course = _copy(demo, open_folder)
     # The user's own interpreter, with this project's packages: this machine's Python lives in
@@ -176,7 +176,7 @@ def test_hand_marks_reach_every_result_file_and_the_feedback(demo, demo_results,
     assert _part(results["cai"], "softmax_proof")["status"] == "pending"  # not marked yet
     _the_lms_files_carry_the_hand_mark(course, results)
 
-    feedback = run_graders(course, "feedback", "--student", "ada")  # the README's step before release
+    feedback = run_graders(course, "feedback", "--student", "ada")  # the documented step before release
     assert feedback.returncode == 0, feedback.stderr[-3000:]
     text = page.read_text()
     assert "Score: 1.5 / 2.0" in text and COMMENT.split(",")[0] in text

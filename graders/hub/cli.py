@@ -185,7 +185,8 @@ def remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The hub classroom's options."""
     parser = argparse.ArgumentParser(
         prog="python -m graders.classroom hub", description=__doc__.split("\n\n")[0]
     )
@@ -217,6 +218,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="remove the classroom at --prefix: its accounts, groups and folders",
     )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print(

@@ -302,7 +302,8 @@ def variant_exam(course_root: Path, assignment: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (the docs' commands are checked against it)."""
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder (default: here)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -376,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     feedback_p.add_argument("assignment", nargs="?", help="the assignment (default: the only one)")
     feedback_p.add_argument("--student", action="append", help="only this student (repeatable)")
     feedback_p.add_argument("--out", type=Path, default=Path("results"), help="where result files go")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     return _run(args)
 

@@ -3,11 +3,11 @@ and its three notebook cells (task, solution, visible check), written so that th
 grades as it is: the solution earns every point, its catalogued mistake is named, its wrong
 answer is diagnosed.
 
-function  a function of any signature (`--signature "x, gamma, beta, eps=1e-5"`), probed on
-          the question's inputs and random ones, against a torch reference
-number    a number (`--integer` for an exact whole number; otherwise within a tolerance)
-choice    one letter among options, or several (`--multiple`: a string of letters, "ac");
-          the options are written once, in the question, and the task's text is made from them
+- function: a function of any signature (`--signature "x, gamma, beta, eps=1e-5"`), probed on
+  the question's inputs and random ones, against a torch reference;
+- number: a number (`--integer` for an exact whole number; otherwise within a tolerance);
+- choice: one letter among options, or several (`--multiple`: a string of letters, "ac");
+  the options are written once, in the question, and the task's text is made from them.
 """
 
 import ast
