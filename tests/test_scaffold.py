@@ -15,7 +15,8 @@ from graders.instructor.course import read
 
 pytestmark = pytest.mark.slow  # a whole grading run: `make test`, not `make test-fast`
 
-# The author's guide's example (docs/authoring.md), or a name beside it once an author has added that very question.
+# The author's guide's example (docs/authoring.md), or a name beside it once an author
+# has added that very question.
 NAME = next(
     n
     for n in ("batchnorm_forward", *(f"batchnorm_forward_{i}" for i in range(2, 99)))
