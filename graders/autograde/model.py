@@ -248,6 +248,11 @@ def _describe_error(probe: Probe, got: Outcome) -> str:
     return f"{probe.describe()} failed: {got.error}"
 
 
+def describe_value(outcome: Outcome) -> str:
+    """An outcome as the feedback shows a value (or its error)."""
+    return outcome.error if outcome.error else _show(outcome.value, outcome.type_name)
+
+
 def _show(value: Any, type_name: str) -> str:
     if isinstance(value, np.ndarray):
         if value.size > SHOWN_ELEMENTS:

@@ -152,15 +152,54 @@ def labels() -> dict[str, str]:
     return found
 
 
+def indistinguishable(name: str, module: ModuleType) -> list[str]:
+    """Each catalogued mistake whose code gives the right answers on every probe of its item:
+    the probes cannot tell it from the right answer (run here, not at discovery: it runs the
+    torch references). The two answers are shown side by side."""
+    import numpy as np
+
+    from graders.autograde.model import describe_value, run
+
+    problems = []
+    for part in module.PARTS:
+        hidden: dict[str, list] = {}  # mistake name -> (item, its probe's two answers) where it hides
+        seen: dict[str, int] = {}
+        for item in part.items(np.random.default_rng(0)):
+            if item.reference is None or item.judge is not None:
+                continue
+            right = {probe.id: item.expected(probe) for probe in item.probes}
+            for mistake in item.mistakes:
+                if mistake.detect is not None:
+                    continue
+                seen[mistake.name] = seen.get(mistake.name, 0) + 1
+                if item.matches(mistake, right):
+                    probe = item.probes[0]
+                    wrong = run(mistake.namespace()[probe.name], probe.args)
+                    hidden.setdefault(mistake.name, []).append((item, probe, right[probe.id], wrong))
+        for name_, cases in hidden.items():
+            if len(cases) < seen[name_]:
+                continue  # another item of the part tells it apart
+            item, probe, right, wrong = cases[0]
+            problems.append(
+                f"{_where(name)}: {part.title}: mistake {name_!r} gives the right answers on every probe "
+                f"of the part, so it can never be named: on {probe.describe()}, the reference gives "
+                f"{describe_value(right)} | the mistake gives {describe_value(wrong)}. "
+                "Add a probe that tells them apart."
+            )
+    return problems
+
+
 def report() -> tuple[list[str], int]:
-    """`python -m graders check`: a line per question (its parts, or its problems), and how
-    many questions have problems."""
+    """`python -m graders check`: a line per question (its parts, or its problems: a field, or
+    a mistake the probes cannot tell from the right answer), and how many have problems."""
     REGISTRY._discover()
-    lines = []
+    lines, broken = [], len(REGISTRY.problems)
     for module in modules():
         name = module.__name__.rsplit(".", 1)[-1]
+        found = indistinguishable(name, module)
+        broken += bool(found)
         titles = [p.title for p in module.PARTS]
-        lines.append(f"{_where(name)}: ok, {len(titles)} part(s): {'; '.join(titles)}")
+        lines += found or [f"{_where(name)}: ok, {len(titles)} part(s): {'; '.join(titles)}"]
     for problems in REGISTRY.problems.values():
         lines += problems
-    return sorted(lines), len(REGISTRY.problems)
+    return sorted(lines), broken
