@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from helpers import course_folder, nbgrader, run_graders
 
+from graders.instructor import demo_class
 from graders.instructor.course import read
 from graders.practice import notebook, service, state, variants
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.slow
 EXAM = "cv_exam_variants"
 NOTEBOOK = f"{notebook.EXAM_NOTEBOOK}.ipynb"
 STUDENT_ENV = __import__("cvexam_student.practice").practice
+CLASS = [s.student for s in demo_class.scenarios()]
 
 
 def _literal(value) -> str:
@@ -61,10 +63,14 @@ def exam(tmp_path_factory):
     made = run_graders(course, "variant-exam", EXAM)
     assert made.returncode == 0, made.stderr
     nbgrader(course, "generate_assignment", EXAM)
-    for student, nb in [("alice", _answered(course)), ("bob", _answered(course)), ("carol", None)]:
+    # The demo class: each answers on their own numbers, but ray, who hands in nia's written out.
+    right = _answered(course)
+    for student in CLASS:
         folder = course / "submitted" / student / EXAM
         folder.mkdir(parents=True)
-        nbformat.write(nb or _answered(course, student_numbers="alice"), folder / NOTEBOOK)
+        nbformat.write(
+            _answered(course, student_numbers="nia") if student == "ray" else right, folder / NOTEBOOK
+        )
     done = run_graders(course, "grade", EXAM)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = {r["student"]: r for r in json.loads((course / "results" / "results.json").read_text())}
@@ -85,25 +91,27 @@ def test_the_command_writes_the_exam_and_turns_on_its_grading(exam):
 
 
 def test_each_student_is_graded_on_their_own_numbers(exam):
-    for student in ("alice", "bob"):
+    assert sorted(exam["results"]) == sorted(CLASS)
+    for student in set(CLASS) - {"ray"}:
         result = exam["results"][student]
         assert result["score"] == result["max_score"] > 0, result
     secret = state.course_secret(exam["course"])
-    assert variants.shown("alice", 0, secret, EXAM) != variants.shown("bob", 0, secret, EXAM)
-    assert variants.shown("alice", 0, secret, EXAM) != variants.shown("alice", 0, secret)  # not her practice
+    shown = {s: variants.shown(s, 0, secret, EXAM)["LINEAR_IN"] for s in CLASS}
+    assert len(set(map(str, [variants.shown(s, 0, secret, EXAM) for s in CLASS]))) == len(CLASS), shown
+    assert variants.shown("ada", 0, secret, EXAM) != variants.shown("ada", 0, secret)  # not her practice
 
 
 def test_numbers_copied_from_another_student_lose_the_points(exam):
-    carol = exam["results"]["carol"]
+    ray = exam["results"]["ray"]
     for grade_id in ("test_pooled", "test_backprop_numbers"):
-        assert _part(carol, grade_id)["score"] < _part(carol, grade_id)["max_score"], grade_id
-    assert _part(carol, "test_linear_forward")["score"] == _part(carol, "test_linear_forward")["max_score"]
+        assert _part(ray, grade_id)["score"] < _part(ray, grade_id)["max_score"], grade_id
+    assert _part(ray, "test_linear_forward")["score"] == _part(ray, "test_linear_forward")["max_score"]
 
 
 def test_the_feedback_shows_each_students_own_numbers(exam):
-    bob = variants.shown("bob", 0, state.course_secret(exam["course"]), EXAM)
-    page = (exam["course"] / "feedback" / "bob" / EXAM / f"{notebook.EXAM_NOTEBOOK}.html").read_text()
-    assert f"<code>LINEAR_IN</code> = <strong>{bob['LINEAR_IN']}</strong>" in page
+    ben = variants.shown("ben", 0, state.course_secret(exam["course"]), EXAM)
+    page = (exam["course"] / "feedback" / "ben" / EXAM / f"{notebook.EXAM_NOTEBOOK}.html").read_text()
+    assert f"<code>LINEAR_IN</code> = <strong>{ben['LINEAR_IN']}</strong>" in page
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:
