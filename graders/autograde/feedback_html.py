@@ -17,6 +17,7 @@ templates compiled once.
   changes is compiled again (Jinja checks the source's checksum).
 """
 
+import functools
 import html
 import re
 
@@ -99,6 +100,7 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 _COMPILED = _MemoryBytecodeCache()
 
 
+@functools.lru_cache(maxsize=4096)  # the exam's own formulas repeat in every student's page
 def _mathml(tex: str, display: str) -> str:
     try:
         return _MATHML_ONLY.sanitize_html_tags(convert(html.unescape(tex).strip(), display=display))

@@ -181,14 +181,25 @@ class GetGradesAndPending(GetGrades):
         return super().preprocess(nb, resources)
 
     def _get_score(self, cell: NotebookNode, resources: dict) -> None:
-        super()._get_score(cell, resources)
+        # nbgrader's own two lines, and the pending check on the same grade (one query, not two)
         grade = self.gradebook.find_grade(
             cell.metadata["nbgrader"]["grade_id"], self.notebook_id, self.assignment_id, self.student_id
         )
+        cell.metadata.nbgrader["score"] = grade.score
+        cell.metadata.nbgrader["points"] = grade.max_score
         if grade.auto_score is None and grade.manual_score is None:
             resources[PENDING][grade.name] = float(grade.max_score)
-        if resources[EXAM] is None:  # once, while nbgrader holds the gradebook open
-            resources[EXAM] = exam_totals(self.gradebook.find_submission(self.assignment_id, self.student_id))
+        if resources[EXAM] is None:  # once a notebook, while nbgrader holds the gradebook open
+            resources[EXAM] = self._exam_totals()
+
+    def _exam_totals(self) -> dict:
+        """The exam's totals, read once for all of a student's notebooks in this run (one
+        generate_feedback call: the gradebook does not change under it)."""
+        cache = self.__dict__.setdefault("_totals", {})
+        key = (self.db_url, self.assignment_id, self.student_id)
+        if key not in cache:
+            cache[key] = exam_totals(self.gradebook.find_submission(self.assignment_id, self.student_id))
+        return cache[key]
 
 
 class PrepareFeedback(NbGraderPreprocessor):
