@@ -73,6 +73,15 @@ def _fingerprint(code: str, boilerplate: np.ndarray | None = None) -> CodeFinger
     )
 
 
+def _plain(code: str) -> str:
+    """A cell's code without nbgrader's solution markers, blank lines and indentation at ends."""
+    return "\n".join(
+        line.rstrip()
+        for line in code.strip().splitlines()
+        if line.strip() and "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
+
+
 def _pieces(code: str, ranges: list[tuple[int, int]]) -> list[tuple[str, bool]]:
     """`code` in pieces, those within `ranges` (merged) marked as matched."""
     pieces, at = [], 0
@@ -97,9 +106,14 @@ def similar_pairs(answers: dict[str, list[tuple[str, str]]], given: list[str]) -
     # unique, as copydetect's intersection assumes
     grams = [hashed_kgrams(filter_code(code, "given.py", "python")[0], NOISE) for code in given]
     boilerplate = np.unique(np.concatenate(grams)) if grams else np.array([], dtype=np.int64)
+    handed_out = {_plain(code) for code in given}  # a cell left as given is all boilerplate: skipped
     prints: dict[str, list[tuple[str, CodeFingerprint]]] = {}
     for student, cells in answers.items():
-        found = [(key, fp) for key, code in cells if (fp := _fingerprint(code, boilerplate)).hashes]
+        found = [
+            (key, fp)
+            for key, code in cells
+            if _plain(code) not in handed_out and (fp := _fingerprint(code, boilerplate)).hashes
+        ]
         if found:
             prints[student] = found
     hashes = {student: set().union(*(fp.hashes for _, fp in cells)) for student, cells in prints.items()}
