@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from nbformat import NotebookNode
 
-from graders.autograde.record import METADATA_KEY
+from graders.autograde.record import METADATA_KEY, points
 
 EXAM = "cvexam_exam"  # resources[EXAM]: the exam's totals, set by GetGradesAndPending
 PARTS = "cvexam_parts"  # resources[PARTS]: the overview's rows, set by PrepareFeedback
@@ -26,10 +26,6 @@ class Row:
     points: float
     state: str  # "right", "lost", "pending" (awaiting a grader) or "marked" (by a grader, not full)
     verdict: str
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def exam_totals(submission) -> dict:
@@ -60,7 +56,8 @@ def exam_totals(submission) -> dict:
 def _first_problem(record: dict) -> str:
     """What the first failed item of a verdict says (no mistake was named)."""
     for item in record.get("items", []):
-        if isinstance(item, dict) and not item.get("passed") and item.get("problem"):
+        # a record's dict has no "passed" (a property): an item with a problem is a failed one
+        if isinstance(item, dict) and item.get("problem"):
             problem = str(item["problem"])
             return problem if len(problem) <= 90 else problem[:87] + "..."
     return str(record.get("note") or "wrong: see the part")
@@ -74,26 +71,26 @@ def part_rows(nb: NotebookNode, names: dict[str, str], pending: dict[str, float]
         if not (meta.get("grade") and meta.get("grade_id") in names):
             continue
         grade_id = meta["grade_id"]
-        score, points = float(meta.get("score") or 0), float(meta.get("points") or 0)
+        score, top = float(meta.get("score") or 0), float(meta.get("points") or 0)
         record = cell.metadata.get(METADATA_KEY) or {}
         mistakes = [m.get("name", "") for m in record.get("mistakes", []) if isinstance(m, dict)]
         if grade_id in pending:
             state, verdict = "pending", "awaiting a grader"
-        elif score >= points:
+        elif score >= top:
             state, verdict = "right", "right"
         elif record:
             state = "lost"
             verdict = "; ".join(mistakes) if mistakes else _first_problem(record)
         else:
             state, verdict = "marked", "marked by a grader: see the comment"
-        rows.append(asdict(Row(grade_id, names[grade_id], score, points, state, verdict)))
+        rows.append(asdict(Row(grade_id, names[grade_id], score, top, state, verdict)))
     return rows
 
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=jinja2.StrictUndefined
 )
-_ENVIRONMENT.filters["points"] = _points
+_ENVIRONMENT.filters["points"] = points
 TEMPLATE = _ENVIRONMENT.get_template("feedback_overview.html.j2")
 
 

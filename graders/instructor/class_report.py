@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from graders.autograde.record import points
 from graders.instructor import item_analysis
 from graders.instructor.results import SubmissionResult
 
@@ -152,7 +153,7 @@ def _feedback_links(result: SubmissionResult, feedback: Path | None, page: Path)
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=jinja2.StrictUndefined
 )
-_ENVIRONMENT.filters["points"] = lambda value: f"{value:g}"
+_ENVIRONMENT.filters["points"] = points
 
 
 def write_html(
