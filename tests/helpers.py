@@ -13,9 +13,9 @@ from nbgrader.api import Gradebook
 
 from graders.autograde import harness, wire
 from graders.autograde.model import Outcome, Part
+from graders.autograde.registry import registry
 from graders.instructor.course import read
 from graders.instructor.synthetic import solution_namespace  # noqa: F401 (the tests' helper)
-from graders.questions import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's, installed by setup.sh --test
@@ -88,7 +88,7 @@ def scores(course: Path) -> dict[str, dict[str, float]]:
 
 def autograded_points(notebook: str) -> float:
     """A notebook's autograded points, from the questions (the source of truth)."""
-    return sum(part.points for part in REGISTRY.values() if part.notebook == notebook)
+    return sum(part.points for part in registry().values() if part.notebook == notebook)
 
 
 def max_scores() -> dict[str, float]:

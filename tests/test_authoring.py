@@ -143,9 +143,3 @@ def test_a_signature_python_cannot_read_or_without_an_argument_is_refused(course
     for signature in ("x,, y", "eps=1e-5"):
         with pytest.raises(CourseError, match="--signature"):
             authoring.new_question(course, ASSIGNMENT, "bad_sig", "part1_exam_questions", signature=signature)
-
-
-def test_the_cli_offers_exactly_the_kinds_there_are():
-    from graders.instructor import cli
-
-    assert cli.KINDS == question_kinds.KINDS

@@ -6,8 +6,10 @@ from helpers import autograded_points, env
 from nbgrader.api import Gradebook
 
 from bench import synthetic
+from graders.autograde.registry import registry
 from graders.instructor.course import read
-from graders.questions import REGISTRY
+
+REGISTRY = registry()  # the course's questions
 
 
 def _twin_scores(folder, monkeypatch) -> dict[str, float]:

@@ -5,8 +5,10 @@ runs are in test_course.py)."""
 import pytest
 from helpers import SOURCE, answers_in_process, rng, solution_namespace
 
+from graders.autograde.registry import registry
 from graders.instructor.synthetic import notebook_of, part_mistakes
-from graders.questions import REGISTRY
+
+REGISTRY = registry()  # the course's questions
 
 PAIRS = part_mistakes()
 

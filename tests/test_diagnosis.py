@@ -7,13 +7,13 @@ import pytest
 from helpers import SOURCE, answers_in_process, rng, solution_namespace
 
 from graders.autograde.diagnosis import Case, diagnose
+from graders.autograde.registry import registry
 from graders.instructor.synthetic import notebook_of
-from graders.questions import REGISTRY, modules
 
-# (part, what the student wrote, a phrase the diagnosis must hold). None is in the catalogue.
+REGISTRY = registry()  # the course's questions
 # (part, what the student wrote, a phrase the diagnosis must hold), from each question's
-# WRONG_ANSWERS. None is in the catalogue.
-WRONG = [(w.grade_id, w.code, w.phrase) for module in modules() for w in getattr(module, "WRONG_ANSWERS", [])]
+# wrong_answers. None is in the catalogue.
+WRONG = [(w.grade_id, w.code, w.phrase) for q in REGISTRY.questions() for w in q.wrong_answers]
 
 
 def _verdict(grade_id: str, code: str):

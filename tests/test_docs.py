@@ -50,12 +50,17 @@ def test_the_readme_is_a_front_door():
         assert (REPO / link).is_file(), link
 
 
+SHELL = ("", "bash", "sh", "console")  # the code blocks that hold commands
+
+
 def _commands() -> list[tuple[str, str]]:
     """(page, command) for every command line in the pages' code blocks and inline code."""
     found = []
     for page in PAGES:
         text = page.read_text()
-        blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", text, re.S)
+        blocks = [
+            b for lang, b in re.findall(r"^ *```(\w*)\n(.*?)^ *```", text, re.S | re.M) if lang in SHELL
+        ]
         lines = [line for block in blocks for line in block.replace("\\\n", " ").splitlines()]
         lines += re.findall(r"`((?:[\w./]*python )[^`]*-m graders[^`]*)`", text)
         for line in lines:

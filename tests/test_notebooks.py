@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 from helpers import REPO, SOURCE, solution_namespace
 
+from graders.autograde.registry import registry
 from graders.instructor.course import read
-from graders.questions import REGISTRY, backprop, modules, pooling, true_false
+from graders.questions import backprop, pooling
+
+REGISTRY = registry()  # the course's questions
 
 NOTEBOOKS = sorted(SOURCE.glob("*.ipynb"))
 
@@ -54,19 +57,17 @@ def test_the_notebooks_givens_are_the_exams():
         np.testing.assert_array_equal(part2[name], getattr(backprop, name))
 
 
-@pytest.mark.parametrize(
-    "module", [m for m in modules() if hasattr(m, "OPTIONS")], ids=lambda m: m.__name__.rsplit(".", 1)[-1]
-)
-def test_multiple_choice_options_in_the_notebook_are_the_graders(module):
-    """Every question with OPTIONS (the registry's, none named here): its notebook lists them."""
-    text = "\n".join(c.source for c in read(SOURCE / f"{module.NOTEBOOK}.ipynb").cells)
-    for letter, option in module.OPTIONS.items():
+LISTED = [q for q in REGISTRY.questions() if q.options or q.statements]
+
+
+@pytest.mark.parametrize("question", LISTED, ids=[q.id for q in LISTED])
+def test_options_and_statements_in_the_notebook_are_the_graders(question):
+    """Every question with options or statements (the registry's, none named here): its notebook
+    lists each of them."""
+    text = "\n".join(c.source for c in read(SOURCE / f"{question.notebook}.ipynb").cells)
+    for letter, option in (question.options or {}).items():
         assert f"**({letter})** {option}" in text
-
-
-def test_true_false_statements_in_the_notebook_are_the_graders():
-    text = "\n".join(c.source for c in read(SOURCE / "part2_extra_exercises.ipynb").cells)
-    for statement in true_false.STATEMENTS:
+    for statement in question.statements or []:
         assert statement in text
 
 

@@ -1,6 +1,7 @@
-"""Question discovery survives a broken question: in a copy of the package, a module with a
-typo (`NOTEBOK`) or one that cannot be imported is named with its file and field by
-`python -m graders check`, and skipped; `--help` and every other question keep working."""
+"""Question discovery survives a broken question: in a copy of the package, a declaration with a
+typo (`notebok=`), one with a field of the wrong kind, a module that cannot be imported and a
+mistake the probes cannot tell from the right answer are each named with the file and the field
+by `python -m graders check`, and skipped; `--help` and every other question keep working."""
 
 import subprocess
 import sys
@@ -9,28 +10,49 @@ from pathlib import Path
 import pytest
 from helpers import REPO, env
 
+from graders.autograde.registry import registry
+
 TYPO = '''"""A question with a typo in its declaration."""
 
 from graders.autograde.model import Item, Part, Probe
-
-NOTEBOK = "part2_extra_exercises"
+from graders.autograde.question import Question
 
 
 def _items(rng):
     return [Item("ONE", 1, [Probe("one", "ONE")], 1)]
 
 
-PARTS = [Part("test_typo_question", "9z ONE", _items)]
+QUESTION = Question(notebok="part2_extra_exercises", parts=[Part("test_typo_question", "9z ONE", _items)])
 '''
-BROKEN = "from graders.autograde.model import Nothing\nPARTS = []\nNOTEBOOK = 'x'\n"
+MISSING = '''"""A question without its notebook."""
+
+from graders.autograde.model import Item, Part, Probe
+from graders.autograde.question import Question
+
+QUESTION = Question(parts=[Part("test_no_notebook", "9x ONE", lambda rng: [Item("ONE", 1, [], 1)])])
+'''
+WRONG_KIND = '''"""A question whose parts are not Parts."""
+
+from graders.autograde.question import Question
+
+QUESTION = Question(notebook="part2_extra_exercises", parts=["test_wrong_kind"])
+'''
+MISNAMED = '''"""A question declared under another name."""
+
+from graders.autograde.model import Item, Part, Probe
+from graders.autograde.question import Question
+
+QUESTOIN = Question(notebook="part2_extra_exercises", parts=[Part("test_misnamed", "9w", lambda rng: [])])
+'''
+BROKEN = "from graders.autograde.model import Nothing\n"
 # A catalogued mistake the probes cannot tell from the right answer: x + x is 2 x.
 HIDDEN = '''"""A question whose mistake can never be named."""
 
 import numpy as np
 
 from graders.autograde.model import Item, Mistake, Part, Probe
+from graders.autograde.question import Question
 
-NOTEBOOK = "part2_extra_exercises"
 TWICE = Mistake("added to itself", "hint", "def doubled(x):\\n    return x + x\\n")
 
 
@@ -42,8 +64,18 @@ def _items(rng):
     return [Item("doubled", 1, [Probe("given", "doubled", (np.arange(3.0),))], doubled, [TWICE])]
 
 
-PARTS = [Part("test_doubled", "9y doubled", _items)]
+QUESTION = Question(notebook="part2_extra_exercises", parts=[Part("test_doubled", "9y doubled", _items)])
 '''
+
+
+QUESTIONS = {
+    "typo_question": TYPO,
+    "no_notebook": MISSING,
+    "wrong_kind": WRONG_KIND,
+    "misnamed": MISNAMED,
+    "broken_import": BROKEN,
+    "hidden_mistake": HIDDEN,
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +87,8 @@ def copy(tmp_path_factory) -> Path:
     for name in files.stdout.split():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes((REPO / name).read_bytes())
-    (folder / "graders" / "questions" / "typo_question.py").write_text(TYPO)
-    (folder / "graders" / "questions" / "broken_import.py").write_text(BROKEN)
-    (folder / "graders" / "questions" / "hidden_mistake.py").write_text(HIDDEN)
+    for name, text in QUESTIONS.items():
+        (folder / "graders" / "questions" / f"{name}.py").write_text(text)
     return folder
 
 
@@ -75,37 +106,30 @@ def _run(copy: Path, *args: str) -> subprocess.CompletedProcess:
 def test_check_names_the_file_and_the_field_and_fails(copy):
     done = _run(copy, "-m", "graders", "check")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "graders/questions/typo_question.py: NOTEBOOK missing" in done.stdout
-    assert (
-        "graders/questions/typo_question.py: NOTEBOK is not a question field: did you mean NOTEBOOK?"
-        in done.stdout
-    )
-    assert (
-        "graders/questions/broken_import.py: cannot be imported: ImportError: cannot import name 'Nothing'"
-        in (done.stdout)
-    )
-    assert "graders/questions/linear.py: ok, 2 part(s)" in done.stdout  # the others stand
-    assert (
-        "graders/questions/hidden_mistake.py: 9y doubled: mistake 'added to itself' gives the right answers "
-        "on every probe of the part, so it can never be named: on doubled, the reference "
-        "gives [0, 2, 4] | the mistake gives [0, 2, 4]." in done.stdout
-    ), done.stdout
-    assert "3 question(s) with problems" in done.stdout
+    where = "graders/questions/"
+    for line in (
+        "typo_question.py: notebok is not a question field: did you mean notebook?",
+        "no_notebook.py: notebook missing (the name of the notebook (without .ipynb) its cells live in)",
+        "wrong_kind.py: parts must hold Part(grade_id, title, build) only, not 'test_wrong_kind'",
+        "misnamed.py: QUESTOIN is not a question field: did you mean QUESTION?",
+        "broken_import.py: cannot be imported: ImportError: cannot import name 'Nothing'",
+        "hidden_mistake.py: 9y doubled: mistake 'added to itself' gives the right answers on every probe "
+        "of the part, so it can never be named: on doubled, the reference gives [0, 2, 4] | the mistake "
+        "gives [0, 2, 4].",
+        "linear.py: ok, 2 part(s)",  # the others stand
+        "softmax.py: ok, 1 part(s), 1 graded by hand",
+    ):
+        assert where + line in done.stdout, (line, done.stdout)
+    assert f"{len(QUESTIONS)} question(s) with problems" in done.stdout
 
 
 def test_the_other_questions_and_help_keep_working(copy):
-    """The broken two are skipped; the others, and the hidden mistake's question, stand."""
+    """The broken ones are skipped (the hidden mistake's question too: refused at discovery);
+    every other question stands."""
     assert _run(copy, "-m", "graders", "--help").returncode == 0
-    probe = "from graders.questions import REGISTRY, labels\n"
-    probe += "print(len(REGISTRY), 'test_typo_question' in labels())"
+    probe = "from graders.autograde.registry import registry\n"
+    probe += "print(len(registry()), 'test_typo_question' in registry().labels())"
     done = _run(copy, "-c", probe)
-    assert done.returncode == 0 and done.stdout.split() == [str(len(_installed_registry()) + 1), "False"], (
-        done.stderr
-    )
-    assert "typo_question.py: NOTEBOOK missing" in done.stderr and "question skipped" in done.stderr
-
-
-def _installed_registry():
-    from graders.questions import REGISTRY
-
-    return REGISTRY
+    assert done.returncode == 0 and done.stdout.split() == [str(len(registry())), "False"], done.stderr
+    assert "typo_question.py: notebok is not a question field" in done.stderr
+    assert "question skipped" in done.stderr

@@ -29,7 +29,10 @@ KINDS = [
     ("scaled_norm", "--signature", "x, gamma, beta, eps=1e-5", "--title", "2g scaled_norm"),
     ("n_params", "--kind", "number", "--integer", "--title", "2h N_PARAMS"),
     ("pool_kind", "--kind", "choice", "--multiple", "--title", "2i POOL_KIND"),
+    ("norm_facts", "--kind", "truefalse", "--title", "2j NORM_FACTS"),
+    ("plot_tanh", "--kind", "plot", "--title", "2k plot_tanh"),
 ]
+HAND = ("norm_why", "--kind", "text", "--title", "2l why normalize")  # graded by a person
 MISTAKE = "unbiased variance"
 
 # The question's home, as the instructor writes it over the scaffold's skeleton.
@@ -39,9 +42,9 @@ import numpy as np
 import torch.nn.functional as F
 
 from graders.autograde.model import Item, Mistake, Part, Probe, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import array, tensor
 
-NOTEBOOK = "{NOTEBOOK}"
 EPS = 1e-5
 GIVEN_X = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
 
@@ -70,16 +73,18 @@ def _items(rng):
     return [Item("{NAME}", 1, probes, {NAME}, [UNBIASED_VARIANCE])]
 
 
-PARTS = [Part("{GRADE_ID}", "{TITLE}", _items)]
-
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "{GRADE_ID}",
-        "def {NAME}(x, gamma, beta):\\n"
-        "    return -(gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) + beta)\\n",
-        "opposite sign",
-    ),
-]
+QUESTION = Question(
+    notebook="{NOTEBOOK}",
+    parts=[Part("{GRADE_ID}", "{TITLE}", _items)],
+    wrong_answers=[
+        WrongAnswer(
+            "{GRADE_ID}",
+            "def {NAME}(x, gamma, beta):\\n"
+            "    return -(gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) + beta)\\n",
+            "opposite sign",
+        ),
+    ],
+)
 '''
 SOLUTION = f"""def {NAME}(x, gamma, beta):
     ### BEGIN SOLUTION
@@ -140,7 +145,7 @@ def course(tmp_path_factory):
     notebook.write_text(json.dumps(nb, indent=1))
     by_hand.add(notebook)
 
-    for name, *options in KINDS:  # one scaffold of each other kind, as written
+    for name, *options in [*KINDS, HAND]:  # one scaffold of each other kind, as written
         made = _run(copy, "new-question", name, "--notebook", NOTEBOOK, *options)
         assert made.returncode == 0, made.stderr[-3000:]
 

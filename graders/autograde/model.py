@@ -111,7 +111,7 @@ class Mistake:
 class WrongAnswer:
     """A wrong answer no catalogued mistake names, as a student writes it (`code`, pasted after
     the solution of `grade_id`'s notebook), with a phrase its diagnosis must hold. A question
-    lists its own (`WRONG_ANSWERS`); the tests run every one."""
+    lists its own (`Question(wrong_answers=...)`); the tests run every one."""
 
     grade_id: str
     code: str
@@ -356,17 +356,18 @@ class Variant:
         return "the exam's" if givens is self.exam else "your"
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)  # one object per part: hashed by identity
 class Part:
-    """An exam part graded by one autograder test cell (`grade_id`)."""
+    """An exam part graded by one autograder test cell (`grade_id`): its title, and `build`, which
+    makes its items (from an rng, and the givens where its question's numbers vary)."""
 
     grade_id: str
     title: str
     build: Callable[..., list[Item]]
-    notebook: str = ""  # set from the question's NOTEBOOK when the question is discovered
-    variant: Variant | None = None  # set from the question's VARIANT, if its numbers vary
-    question: str = ""  # the question module's name, set when it is discovered
     practice: bool = True  # asked in practice too (where its numbers vary)
+    notebook: str = ""  # the question's notebook, bound by Question
+    variant: Variant | None = None  # the question's variant, bound by Question
+    question: str = ""  # the question's id (its module's name), bound when it is discovered
 
     def items(self, rng: np.random.Generator, givens: Givens | None = None) -> list[Item]:
         """The items on the exam's numbers, or on `givens` (a variant's) where the part varies."""

@@ -17,9 +17,12 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders import questions
+from graders.autograde.question import Question
+from graders.autograde.registry import Registry
 from graders.instructor import question_kinds
 from graders.instructor.course import Course, CourseError, read
 
+QUESTIONS_PACKAGE = questions.__name__  # where new-question writes (the course's own package)
 QUESTIONS_DIR = Path(questions.__file__).parent
 
 
@@ -56,15 +59,15 @@ def new_question(
     title: str = "",
     kind: str = "function",
     student: str | None = None,
-    signature: str = "x",
-    integer: bool = False,
-    multiple: bool = False,
+    **options: str | bool,
 ) -> list[Path]:
     """Write the question's module (of `kind`, see question_kinds.py) and append its cells;
-    return the files written."""
+    return the files written. `options`: the kind's own (signature, integer, multiple)."""
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
         raise CourseError(f"{name!r} is not a question id: use a Python name, such as batchnorm_forward")
-    student = student or (name if kind == "function" else name.upper())
+    if kind not in question_kinds.KINDS:
+        raise CourseError(f"no kind of question {kind!r}: the kinds are {', '.join(question_kinds.KINDS)}")
+    student = student or question_kinds.student_name(kind, name)
     if not student.isidentifier() or keyword.iskeyword(student):
         raise CourseError(f"{student!r} cannot be the name a student defines: use a Python name")
     module = QUESTIONS_DIR / f"{name}.py"
@@ -75,28 +78,23 @@ def new_question(
     taken = _grade_ids(nb) & {name, f"test_{name}", f"{name}_text"}
     if taken:
         raise CourseError(f"{path.name} already has cells with grade_id {sorted(taken)}")
-    title = title or name
     try:
-        if kind == "function":
-            scaffold = question_kinds.function(name, student, title, notebook, signature)
-        elif kind == "number":
-            scaffold = question_kinds.number(name, student, title, notebook, integer)
-        elif kind == "choice":
-            scaffold = question_kinds.choice(name, student, title, notebook, multiple)
-        else:
-            raise CourseError(
-                f"no kind of question {kind!r}: the kinds are {', '.join(question_kinds.KINDS)}"
-            )
+        scaffold = question_kinds.KINDS[kind](name, student, title or name, notebook, **options)
     except ValueError as error:
         raise CourseError(str(error)) from None
     module.write_text(scaffold.module)
     importlib.invalidate_caches()
-    part = importlib.import_module(f"graders.questions.{name}").PARTS[0]
-    nb.cells += [
-        new_markdown_cell(scaffold.task, metadata=_nbgrader(f"{name}_text")),
-        new_code_cell(scaffold.solution, metadata=_nbgrader(name, True, locked=False)),
-        new_code_cell(scaffold.check, metadata=_nbgrader(part.grade_id, points=part.points)),
-    ]
+    question = importlib.import_module(f"{QUESTIONS_PACKAGE}.{name}").QUESTION
+    nb.cells.append(new_markdown_cell(scaffold.task, metadata=_nbgrader(f"{name}_text")))
+    if scaffold.check is None:  # an answer a person grades: nbgrader's manually graded answer
+        points = question.hand_graded[name].points
+        nb.cells.append(new_markdown_cell(scaffold.solution, metadata=_nbgrader(name, True, points, False)))
+    else:
+        part = question.parts[0]
+        nb.cells += [
+            new_code_cell(scaffold.solution, metadata=_nbgrader(name, True, locked=False)),
+            new_code_cell(scaffold.check, metadata=_nbgrader(part.grade_id, points=part.points)),
+        ]
     nbformat.write(nb, path)
     return [module, path]
 
@@ -109,70 +107,100 @@ def _new_notebook(course: Course, assignment: str, notebook: str) -> NotebookNod
     return nb
 
 
-OPTION_LINES = re.compile(r"(?:^- \*\*\([a-z]\)\*\* .*(?:\n|$))+", re.M)
-
-
-def _options_from_question(cell: NotebookNode) -> str | None:
-    """A scaffolded choice question's task text with its options made from the question's
-    OPTIONS (the task cell is `<question>_text`); None where that does not apply."""
+def _listed(cell: NotebookNode, registry: Registry) -> str | None:
+    """A scaffolded question's task text with its list made from the question (a choice's
+    options, a true/false question's statements; the task cell is `<question>_text`); None where
+    that does not apply."""
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
     if cell.cell_type != "markdown" or not grade_id.endswith("_text"):
         return None
-    module = next((m for m in questions.modules() if m.__name__.endswith(f".{grade_id[:-5]}")), None)
-    if module is None or not hasattr(module, "OPTIONS") or not OPTION_LINES.search(cell.source):
+    question = next((q for q in registry.questions() if q.id == grade_id[:-5]), None)
+    if question is None:
         return None
-    listed = question_kinds.options_text(module.OPTIONS) + "\n"
-    return OPTION_LINES.sub(lambda _: listed, cell.source, count=1).rstrip("\n")
+    for pattern, listed in _lists(question):
+        if pattern.search(cell.source):
+            return pattern.sub(lambda _, text=listed: text + "\n", cell.source, count=1).rstrip("\n")
+    return None
+
+
+def _lists(question: Question) -> list[tuple[re.Pattern, str]]:
+    found = []
+    if question.options:
+        found.append((question_kinds.OPTION_LINES, question_kinds.options_text(question.options)))
+    if question.statements:
+        found.append((question_kinds.STATEMENT_LINES, question_kinds.statements_text(question.statements)))
+    return found
+
+
+def _hand_points(registry: Registry) -> dict[str, float]:
+    return {k: h.points for q in registry.questions() for k, h in q.hand_graded.items()}
+
+
+def _points_of(cell: NotebookNode, registry: Registry, hand: dict[str, float]) -> tuple[str, float] | None:
+    """(grade_id, the points its question gives) of a graded cell of one of the questions."""
+    meta = cell.metadata.get("nbgrader", {})
+    grade_id = meta.get("grade_id")
+    if not meta.get("grade"):
+        return None
+    if cell.cell_type == "code" and grade_id in registry:
+        return grade_id, registry[grade_id].points
+    if meta.get("solution") and grade_id in hand:
+        return grade_id, hand[grade_id]
+    return None
 
 
 def point_mismatches(course: Course, assignment: str) -> list[str]:
-    """Each test cell whose points differ from its question's, each question without a cell, and
-    each choice question whose listed options are not its OPTIONS."""
-    problems, found = [], set()
+    """Each graded cell whose points differ from its question's, each question's part without a
+    cell, and each scaffolded task whose list (options, statements) is not its question's."""
+    registry, problems, found = course.questions, [], set()
+    hand = _hand_points(registry)
     for path in sorted((course.folder("source") / assignment).glob("*.ipynb")):
         for cell in read(path).cells:
-            options = _options_from_question(cell)
-            if options is not None and options != cell.source:
+            listed = _listed(cell, registry)
+            if listed is not None and listed != cell.source:
                 problems.append(
-                    f"{path.name}: {cell.metadata.nbgrader['grade_id']} lists other options "
-                    "than its question's OPTIONS"
+                    f"{path.name}: {cell.metadata.nbgrader['grade_id']} lists other options or "
+                    "statements than its question's"
                 )
-            meta = cell.metadata.get("nbgrader", {})
-            part = questions.REGISTRY.get(meta.get("grade_id"))
-            if part is None or not meta.get("grade") or cell.cell_type != "code":
+            points = _points_of(cell, registry, hand)
+            if points is None:
                 continue
-            found.add(part.grade_id)
-            if float(meta.get("points", 0)) != part.points:
+            found.add(points[0])
+            if float(cell.metadata.nbgrader.get("points", 0)) != points[1]:
                 problems.append(
-                    f"{path.name}: {part.grade_id} has {meta.get('points')} points, "
-                    f"its question {part.points:g}"
+                    f"{path.name}: {points[0]} has {cell.metadata.nbgrader.get('points')} points, "
+                    f"its question {points[1]:g}"
                 )
-    for grade_id, part in questions.REGISTRY.items():
+    for grade_id, part in registry.items():
         if (
             grade_id not in found
             and (course.folder("source") / assignment / f"{part.notebook}.ipynb").is_file()
         ):
             problems.append(
-                f"{part.notebook}.ipynb has no test cell {grade_id} (its question is in graders/questions/)"
+                f"{part.notebook}.ipynb has no test cell {grade_id} (its question is "
+                f"{registry.where(part.question)})"
             )
     return problems
 
 
 def write_points(course: Course, assignment: str) -> list[str]:
-    """Rewrite each test cell's points from its question; return what changed."""
-    changed = []
+    """Rewrite each graded cell's points (and each scaffolded task's list) from its question;
+    return what changed."""
+    registry, changed = course.questions, []
+    hand = _hand_points(registry)
     for path in sorted((course.folder("source") / assignment).glob("*.ipynb")):
         nb, dirty = read(path), False
         for cell in nb.cells:
-            options = _options_from_question(cell)
-            if options is not None and options != cell.source:
-                changed.append(f"{path.name}: {cell.metadata.nbgrader['grade_id']} options from its question")
-                cell.source, dirty = options, True
-            meta = cell.metadata.get("nbgrader", {})
-            part = questions.REGISTRY.get(meta.get("grade_id"))
-            if part and meta.get("grade") and cell.cell_type == "code" and meta.get("points") != part.points:
-                changed.append(f"{path.name}: {part.grade_id} {meta.get('points')} -> {part.points:g}")
-                meta["points"] = _whole(part.points)
+            listed = _listed(cell, registry)
+            if listed is not None and listed != cell.source:
+                changed.append(f"{path.name}: {cell.metadata.nbgrader['grade_id']} list from its question")
+                cell.source, dirty = listed, True
+            points = _points_of(cell, registry, hand)
+            if points and cell.metadata.nbgrader.get("points") != points[1]:
+                changed.append(
+                    f"{path.name}: {points[0]} {cell.metadata.nbgrader.get('points')} -> {points[1]:g}"
+                )
+                cell.metadata.nbgrader["points"] = _whole(points[1])
                 dirty = True
         if dirty:
             nbformat.write(nb, path)

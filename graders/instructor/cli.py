@@ -21,6 +21,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from graders.instructor.question_kinds import KIND_OPTIONS, KINDS
+
 # Heavy imports (nbgrader, torch, the questions) are made where a command needs them, so that
 # `--help` and argument errors answer at once.
 if TYPE_CHECKING:
@@ -59,11 +61,10 @@ def _report(course: "Course", fresh: "list[SubmissionResult]", out: Path, assign
     the students just graded, the gradebook's (hand marks included) for everyone else."""
     from graders.instructor import class_report, copied_work, exports, lms_export
     from graders.instructor.results import keep, whole_class
-    from graders.questions import labels
 
     for result in fresh:
         keep(course, result)
-    results = whole_class(course, assignment, fresh, labels())
+    results = whole_class(course, assignment, fresh, course.questions.labels())
     copies = copied_work.find(course, assignment, results)
     written = exports.write_all(course, results, out, copies)
     page = out / "report.html"
@@ -231,11 +232,16 @@ def _positive(text: str) -> int:
 
 def new_question(course: "Course", args: argparse.Namespace) -> int:
     from graders.instructor import authoring
+    from graders.instructor.course import CourseError
 
     assignment = course.assignment(args.assignment)
-    options = {"signature": args.signature, "integer": args.integer, "multiple": args.multiple}
+    given = {o: getattr(args, o) for o in KIND_OPTIONS.values() if getattr(args, o) not in (None, False)}
+    wrong = [o for o in given if KIND_OPTIONS.get(args.kind) != o]
+    if wrong:
+        kind = next(k for k, o in KIND_OPTIONS.items() if o == wrong[0])
+        raise CourseError(f"--{wrong[0]} is an option of --kind {kind}, not of --kind {args.kind}")
     written = authoring.new_question(
-        course, assignment, args.name, args.notebook, args.title, args.kind, args.student_name, **options
+        course, assignment, args.name, args.notebook, args.title, args.kind, args.student_name, **given
     )
     print(
         f"new question {args.name} ({args.kind}): wrote {written[0]} and appended its cells to {written[1]}"
@@ -264,7 +270,6 @@ def points(course: "Course", assignment: str | None, write: bool) -> int:
 
 
 VARIANT_SETTING = "c.InjectProbes.variant_assignments"
-KINDS = ("function", "number", "choice")  # graders/instructor/question_kinds.py's (held equal by a test)
 
 
 def _variant_exams(course_root: Path) -> list[str]:
@@ -334,13 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     new_p.add_argument("--assignment", help="the assignment (default: the only one)")
     new_p.add_argument("--title", default="", help="the part's title in feedback and reports")
     new_p.add_argument(
-        "--kind", choices=KINDS, default="function", help="what the student gives (default: %(default)s)"
+        "--kind", choices=list(KINDS), default="function", help="what the student gives (default: function)"
     )
     new_p.add_argument(
         "--student-name",
-        help="the name the student defines (default: the id; in capitals for a number or a choice)",
+        help="the name the student defines (default: the id for a function or a plot; in capitals for a "
+        "value); a text answer has none",
     )
-    new_p.add_argument("--signature", default="x", help='a function\'s parameters (default: "%(default)s")')
+    new_p.add_argument("--signature", help='a function\'s parameters (default: "x")')
     new_p.add_argument("--integer", action="store_true", help="a number: an exact whole number")
     new_p.add_argument("--multiple", action="store_true", help="a choice: several right letters")
     points_p = sub.add_parser("points", help="check the test cells' points against the questions")
@@ -393,9 +399,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {notebook.write(args.course.resolve())}")
         return 0
     if args.command == "check":
-        from graders.questions import report
+        from graders.autograde.registry import registry
 
-        lines, broken = report()
+        lines, broken = registry().report()
         print("\n".join(lines))
         print(f"{broken} question(s) with problems" if broken else "every question is well declared")
         return 1 if broken else 0

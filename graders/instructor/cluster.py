@@ -21,7 +21,7 @@ from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from nbgrader.utils import parse_utc
 
 from graders.instructor.course import Course, CourseError, read
-from graders.instructor.grading import LABELS, Progress, zero_ungraded
+from graders.instructor.grading import Progress, zero_ungraded
 from graders.instructor.results import SubmissionResult, collect
 from graders.practice.state import SECRET_FILE, course_secret
 
@@ -203,6 +203,6 @@ def _results(course: Course, assignment: str, students: list[str], problems: dic
     return [
         SubmissionResult(s, assignment, problems=problems[s], graded=False)
         if (problems.get(s) or [""])[0].startswith(NOT_GRADED)  # the grader's failure: no score, and why
-        else collect(course, assignment, s, problems.get(s, earlier[s]), LABELS)
+        else collect(course, assignment, s, problems.get(s, earlier[s]), course.questions.labels())
         for s in students
     ]

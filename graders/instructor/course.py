@@ -18,6 +18,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from graders.autograde.registry import QUESTIONS, Registry, registry
 from graders.instructor import as_root
 from graders.practice.state import ASSIGNMENT as PRACTICE
 
@@ -73,6 +74,12 @@ class Course:
                 if info.st_uid == 0 and not stat.S_ISLNK(info.st_mode):
                     os.chown(path, owner.st_uid, owner.st_gid)
                     os.chmod(path, info.st_mode | (0o070 if stat.S_ISDIR(info.st_mode) else 0o060))
+
+    @property
+    def questions(self) -> Registry:
+        """The course's questions: the package its config names (`c.CourseQuestions.questions`),
+        as the grading preprocessors read it."""
+        return registry(self.config.CourseQuestions.get("questions", QUESTIONS))
 
     def api(self) -> NbGraderAPI:
         return NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)

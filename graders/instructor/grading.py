@@ -26,12 +26,10 @@ from graders.instructor.course import Course, CourseError
 from graders.instructor.gradebook_writes import serialize_sqlite_transactions
 from graders.instructor.intake import stage
 from graders.instructor.results import SubmissionResult, collect, kept_problems
-from graders.questions import REGISTRY, labels
 from graders.sandbox.factory_client import warm_kernels
 from graders.sandbox.system import ensure_ipc_dir, ipc_prefix, status
 
 STAGING = ".grading/submitted"
-LABELS = labels()  # each graded cell's label, for parts that have no verdict
 
 
 class Progress:
@@ -134,7 +132,7 @@ def grade_one(
         else:
             zero_ungraded(course, assignment, student)  # nothing could be read: 0, earned
         unreadable_feedback.write(course, assignment, student, intake.staged, intake.problems)
-        result = collect(course, assignment, student, problems, LABELS)
+        result = collect(course, assignment, student, problems, course.questions.labels())
     result.seconds = round(time.monotonic() - started, 2)
     return result
 
@@ -180,7 +178,8 @@ def _warm_up() -> None:
     """Pay the reference's first-use costs once, before the workers fork, rather than once in
     each worker: torch imports parts of itself on first use (torch._dynamo, ~1.5 s)."""
     rng = np.random.default_rng(0)
-    for part in REGISTRY.values():
+    assert _job is not None
+    for part in _job.course.questions.values():
         part.items(rng)
 
 

@@ -10,8 +10,8 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
 from graders.autograde.model import Mistake
+from graders.autograde.registry import registry
 from graders.instructor.course import read
-from graders.questions import REGISTRY
 
 
 def solution_namespace(notebook: Path, extra_code: str = "") -> dict:
@@ -90,7 +90,7 @@ def part_mistakes() -> list[tuple[str, Mistake]]:
     import numpy as np
 
     pairs = []
-    for grade_id, part in REGISTRY.items():
+    for grade_id, part in registry().items():
         seen = set()
         for item in part.items(np.random.default_rng(0)):
             for mistake in item.mistakes:

@@ -3,6 +3,7 @@
 Set in `nbgrader_config.py`: `InjectProbes` before `Execute` and `GradeReports` after it in
 `Autograde.autograde_preprocessors`; `GetGradesAndPending` in place of nbgrader's `GetGrades`,
 `PrepareFeedback` after it and `WriteFeedbackNotebook` last in `GenerateFeedback.preprocessors`.
+They grade the questions of the package `c.CourseQuestions.questions` names.
 """
 
 import json
@@ -23,21 +24,36 @@ from graders.autograde import harness, verdicts, wire
 from graders.autograde.feedback_html import PENDING
 from graders.autograde.feedback_overview import EXAM, PARTS, exam_totals, part_rows
 from graders.autograde.record import METADATA_KEY
+from graders.autograde.registry import QUESTIONS, Registry, registry
 from graders.practice import tasks, variants
 from graders.practice.state import ASSIGNMENT as PRACTICE
 from graders.practice.state import GIVENS_ENV, TASKS_ENV, course_secret, read_retry
-from graders.questions import REGISTRY, labels
 
 STATE = "cvexam"
 HARNESS_MARK = "cvexam-harness"
 _HARNESS_SOURCE = Path(harness.__file__).read_text()
 
 
-def _graded_part_id(cell: NotebookNode) -> str | None:
-    if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
-        return None
-    grade_id = cell.metadata["nbgrader"].get("grade_id")
-    return grade_id if grade_id in REGISTRY else None
+class CourseQuestions(NbGraderPreprocessor):
+    """The preprocessors that need the course's questions: set `c.CourseQuestions.questions`
+    once for all of them."""
+
+    questions = Unicode(
+        QUESTIONS,
+        help="The package of the course's questions: each of its modules that declares "
+        "`QUESTION = Question(...)` is one question (graders/autograde/registry.py).",
+    ).tag(config=True)
+
+    @property
+    def registry(self) -> Registry:
+        return registry(self.questions)
+
+    def graded_part_id(self, cell: NotebookNode) -> str | None:
+        """The grade_id of an autograded test cell of one of the questions, else None."""
+        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+            return None
+        grade_id = cell.metadata["nbgrader"].get("grade_id")
+        return grade_id if grade_id in self.registry else None
 
 
 def _harness_cell(nonce: str) -> NotebookNode:
@@ -55,12 +71,14 @@ def _harness_cell(nonce: str) -> NotebookNode:
     return cell
 
 
-def _givens_cell(student: str, retry: int, secret: bytes, assignment: str) -> NotebookNode:
+def _givens_cell(
+    student: str, retry: int, secret: bytes, assignment: str, questions: Registry
+) -> NotebookNode:
     """Practice, or a variant exam: the student's numbers, regenerated from their id (and retry
     counter), for the notebook's own code (its Practice() reads them here: the kernel has no
     service to ask)."""
-    givens = json.dumps(variants.shown(student, retry, secret, assignment))
-    texts = json.dumps(tasks.texts(student, retry, secret, assignment))
+    givens = json.dumps(variants.shown(student, retry, secret, assignment, questions))
+    texts = json.dumps(tasks.texts(student, retry, secret, assignment, questions))
     source = (
         "import json as _json, os as _os, numpy as _np\n"
         f"_os.environ[{GIVENS_ENV!r}] = {givens!r}\n"
@@ -74,7 +92,7 @@ def _givens_cell(student: str, retry: int, secret: bytes, assignment: str) -> No
     return cell
 
 
-class InjectProbes(NbGraderPreprocessor):
+class InjectProbes(CourseQuestions):
     """Before Execute: put the reporting harness first, and turn test cells into probe calls."""
 
     seed = Integer(
@@ -113,10 +131,10 @@ class InjectProbes(NbGraderPreprocessor):
             secret = course_secret(Path(self.config.CourseDirectory.root or "."))
             retry, keyed_as = 0, assignment
         for cell in nb.cells:
-            part_id = _graded_part_id(cell)
+            part_id = self.graded_part_id(cell)
             if part_id is None:
                 continue
-            part = REGISTRY[part_id]
+            part = self.registry[part_id]
             if retry is not None and part.variant is not None:
                 items = variants.items(part, student, retry, secret, keyed_as)
             else:
@@ -128,12 +146,12 @@ class InjectProbes(NbGraderPreprocessor):
             cell.source = wire.probe_call(part_id, probes, self.call_budget)
         nb.cells.insert(0, _harness_cell(state["nonce"]))
         if retry is not None:
-            nb.cells.insert(1, _givens_cell(student, retry, secret, keyed_as))
+            nb.cells.insert(1, _givens_cell(student, retry, secret, keyed_as, self.registry))
         resources[STATE] = state
         return nb, resources
 
 
-class GradeReports(NbGraderPreprocessor):
+class GradeReports(CourseQuestions):
     """After Execute: read each part's report, grade it against the reference, write the verdict."""
 
     max_report_bytes = Integer(
@@ -151,13 +169,13 @@ class GradeReports(NbGraderPreprocessor):
             raise RuntimeError("GradeReports needs InjectProbes before Execute in the same pipeline")
         nb.cells = [c for c in nb.cells if c.metadata.get(STATE) != HARNESS_MARK]
         for cell in nb.cells:
-            part_id = _graded_part_id(cell)
+            part_id = self.graded_part_id(cell)
             if part_id not in state["parts"]:
                 continue
             items, probes = state["parts"][part_id]
             payload, reason = wire.find_report(cell.outputs, state["nonce"], part_id, self.max_report_bytes)
             answers = wire.outcomes(payload, probes) if payload else wire.no_outcomes(probes, reason)
-            verdict = REGISTRY[part_id].grade(items, answers, self.show_expected)
+            verdict = self.registry[part_id].grade(items, answers, self.show_expected)
             verdict.note = None if payload else reason
             cell.source = state["sources"][part_id]
             record = verdict.record(part_id, sum(a.seconds for a in answers.values()))
@@ -202,13 +220,13 @@ class GetGradesAndPending(GetGrades):
         return cache[key]
 
 
-class PrepareFeedback(NbGraderPreprocessor):
+class PrepareFeedback(CourseQuestions):
     """In generate_feedback, after GetGrades: each graded cell's row of the page's overview (its
     part's label, points and verdict), and drop the bare score output of each graded test cell
     (its verdict already says the points; nbgrader read the score at autograde)."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        resources[PARTS] = part_rows(nb, labels(), resources.get(PENDING, {}))
+        resources[PARTS] = part_rows(nb, self.registry.labels(), resources.get(PENDING, {}))
         for cell in nb.cells:
             if METADATA_KEY in cell.metadata and cell.cell_type == "code":
                 cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]

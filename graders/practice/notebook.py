@@ -3,15 +3,14 @@ whose numbers vary (`python -m graders practice-notebook` writes
 source/cv_practice/practice.ipynb; a test holds the committed one to this).
 
 Each practised question brings its heading and a cell that shows its task with the
-student's own numbers (`practice.task("1a")`: its PRACTICE_TASK, filled in by the service);
+student's own numbers (`practice.task("1a")`: its practice_task, filled in by the service);
 each of its parts the exam's solution cell that precedes its test cell (or the question's
-PRACTICE_SOLUTIONS where the exam's writes its numbers out) and a test cell with the part's
+practice_solutions where the exam's writes its numbers out) and a test cell with the part's
 points, a check of that part alone (`practice.check("1a linear_forward")`) and only hidden
 tests: the grading happens outside, as for the exam. The first cell loads the student's own
 numbers; the last one checks every part, a line each.
 """
 
-import importlib
 from pathlib import Path
 
 import nbformat
@@ -19,6 +18,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders.autograde.model import Part
+from graders.autograde.registry import registry
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT, STATE_FILE
 from graders.practice.tasks import label
@@ -111,9 +111,9 @@ def build(course_root: Path, assignment: str = ASSIGNMENT) -> NotebookNode:
     for part in variants.parts():
         by_question.setdefault(part.question, []).append(part)
     for question, parts in by_question.items():
-        module = importlib.import_module(f"graders.questions.{question}")
-        overrides = getattr(module, "PRACTICE_SOLUTIONS", {})
-        heading, _, _ = module.PRACTICE_TASK.partition("\n")
+        declared = registry().question(question)
+        overrides = declared.practice_solutions
+        heading, _, _ = (declared.practice_task or "").partition("\n")
         nb.cells += [new_markdown_cell(heading), new_code_cell(f"{client}.task({label(parts[0].title)!r})")]
         for part in parts:
             solution = nbformat.from_dict(_solution_before(exam, part.grade_id))

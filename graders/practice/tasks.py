@@ -1,15 +1,15 @@
-"""Each practised question's task text with a student's own numbers (its PRACTICE_TASK after
+"""Each practised question's task text with a student's own numbers (its practice_task after
 the heading line, which the notebook shows as written; where
 every `NAME` of a number reads `NAME` = its value, and every array or list of statements it
 names is shown under it). Sent with the student's variant by the practice service, and set
 for the kernel at autograde, so the task and the feedback read the numbers the student has."""
 
-import importlib
 import re
 from typing import Any
 
 import numpy as np
 
+from graders.autograde.registry import Registry, registry
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT
 
@@ -45,13 +45,16 @@ def render(template: str, givens: dict[str, Any]) -> str:
     return text
 
 
-def texts(student: str, retry: int, secret: bytes, assignment: str = ASSIGNMENT) -> dict[str, str]:
+def texts(
+    student: str, retry: int, secret: bytes, assignment: str = ASSIGNMENT, questions: Registry | None = None
+) -> dict[str, str]:
     """Each practised question's task with the student's numbers, by its label ("1a")."""
-    shown = variants.shown(student, retry, secret, assignment)
+    questions = questions or registry()
+    shown = variants.shown(student, retry, secret, assignment, questions)
     out: dict[str, str] = {}
-    for part in variants.parts():
+    for part in variants.parts(questions):
         if label(part.title) not in out:
-            module = importlib.import_module(f"graders.questions.{part.question}")
-            _heading, _, body = module.PRACTICE_TASK.partition("\n")  # the heading is the notebook's
+            task = questions.question(part.question).practice_task or ""
+            _heading, _, body = task.partition("\n")  # the heading is the notebook's
             out[label(part.title)] = render(body.strip(), shown)
     return out

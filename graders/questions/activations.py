@@ -1,16 +1,15 @@
 """1b: sigmoid and ReLU, their plot over [-10, 10], and their asymptotes."""
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from graders.autograde import plots
 from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Outcome, Part, Probe, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import array, tensor
-
-NOTEBOOK = "part1_exam_questions"
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -52,24 +51,6 @@ def _finite_upper(outcome: Outcome) -> bool:
     return isinstance(value, np.ndarray) and value.shape == (2,) and bool(np.isfinite(value[1]))
 
 
-def _curves(answers: dict[str, Outcome]) -> list[dict]:
-    value = answers["plot"].value
-    return value.get("lines", []) if isinstance(value, dict) else []
-
-
-def _matches_curve(line: dict, fn) -> bool:
-    x, y = np.asarray(line["x"], float), np.asarray(line["y"], float)
-    if x.size < 2 or x.shape != y.shape:
-        return False
-    return bool(np.allclose(y, fn(x), atol=1e-2, rtol=1e-2))
-
-
-def _covers_range(line: dict) -> bool:
-    x = np.asarray(line["x"], float)
-    low, high = PLOT_RANGE
-    return x.size > 1 and math.isclose(x.min(), low, abs_tol=0.5) and math.isclose(x.max(), high, abs_tol=0.5)
-
-
 ONE_CURVE = Mistake(
     "only one curve",
     "Draw both functions on the same Axes: one line for sigmoid and one for ReLU.",
@@ -80,7 +61,7 @@ ONE_CURVE = Mistake(
     "    ax.plot(x, 1 / (1 + np.exp(-x)), label='sigmoid')\n"
     "    ax.legend()\n"
     "    return ax\n",
-    detect=lambda answers: len(_curves(answers)) == 1,
+    detect=lambda answers: len(plots.lines(answers)) == 1,
     required=True,
 )
 WRONG_RANGE = Mistake(
@@ -94,40 +75,12 @@ WRONG_RANGE = Mistake(
     "    ax.plot(x, np.maximum(0, x), label='ReLU')\n"
     "    ax.legend()\n"
     "    return ax\n",
-    detect=lambda answers: any(not _covers_range(c) for c in _curves(answers)),
+    detect=lambda answers: any(not plots.covers(c, *PLOT_RANGE) for c in plots.lines(answers)),
     required=True,
 )
 
 
-def _judge_curves(answers: dict[str, Outcome]) -> str | None:
-    curves = _curves(answers)
-    if not isinstance(answers["plot"].value, dict):
-        return "plot_activations() must return the matplotlib Axes it drew on"
-    missing = [
-        name
-        for name, fn in (("sigmoid", sigmoid), ("ReLU", relu))
-        if not any(_matches_curve(c, fn) for c in curves)
-    ]
-    if missing:
-        return f"found {len(curves)} line(s); no line follows {' or '.join(missing)}"
-    return None
-
-
-def _judge_range(answers: dict[str, Outcome]) -> str | None:
-    curves = _curves(answers)
-    if not curves or not all(_covers_range(c) for c in curves):
-        spans = ", ".join(f"[{min(c['x']):g}, {max(c['x']):g}]" for c in curves if c["x"])
-        return f"the lines span {spans or 'nothing'}; expected [-10, 10]"
-    return None
-
-
-def _judge_labels(answers: dict[str, Outcome]) -> str | None:
-    curves = _curves(answers)
-    labels = [c["label"] for c in curves if not c["label"].startswith("_")]
-    if len(curves) < 2 or len(set(labels)) < len(curves):
-        return "give each line its own label (ax.plot(..., label='sigmoid')) and call ax.legend()"
-    return None
-
+CURVES = plots.curves_judge("plot_activations", {"sigmoid": sigmoid, "ReLU": relu})
 
 SIGMOID_RELATED = [
     Related(
@@ -175,9 +128,9 @@ def _activation_items(rng: np.random.Generator) -> list[Item]:
 def _plot_items(rng: np.random.Generator) -> list[Item]:
     plot = [Probe("plot", "plot_activations", (), "no arguments")]
     return [
-        Item("both curves drawn", 1, plot, mistakes=[ONE_CURVE], judge=_judge_curves),
-        Item("over [-10, 10]", 0.5, plot, mistakes=[WRONG_RANGE], judge=_judge_range),
-        Item("each line labelled", 0.5, plot, judge=_judge_labels),
+        Item("both curves drawn", 1, plot, mistakes=[ONE_CURVE], judge=CURVES),
+        Item("over [-10, 10]", 0.5, plot, mistakes=[WRONG_RANGE], judge=plots.range_judge(*PLOT_RANGE)),
+        Item("each line labelled", 0.5, plot, judge=plots.labels_judge(2, "sigmoid")),
     ]
 
 
@@ -194,48 +147,48 @@ def _limit_items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-PARTS = [
-    Part("test_activations", "1b sigmoid and relu", _activation_items),
-    Part("test_plot_activations", "1b plot_activations", _plot_items),
-    Part("test_activation_limits", "1b asymptotes", _limit_items),
-]
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_activations",
-        "def sigmoid(x):\n    return np.tanh(x)\n",
-        "tanh(x)",
-    ),
-    WrongAnswer(
-        "test_activations",
-        "def sigmoid(x):\n    return 1 / (1 + np.exp(np.clip(x, -500, 500)))\n",
-        "sigmoid(-x)",
-    ),
-    WrongAnswer(
-        "test_activations",
-        "def relu(x):\n    return np.abs(x)\n",
-        "right where x > 0 and wrong where x < 0",
-    ),
-    WrongAnswer(
-        "test_activations",
-        "def relu(x):\n    return np.where(x > 0, x, 0.01 * x)\n",
-        "right where x > 0",
-    ),
-    WrongAnswer(
-        "test_activations",
-        "def relu(x):\n    return (x > 0).astype(float)\n",
-        "0s and 1s",
-    ),
-    WrongAnswer(
-        "test_activations",
-        "def sigmoid(x):\n    return np.exp(x) / (1 + np.exp(x))\n",
-        "nan or inf where the answer is a finite number",
-    ),
-    WrongAnswer(
-        "test_activation_limits",
-        "SIGMOID_LIMITS = (1, 0)\n",
-        "wrong positions",
-    ),
-]
+QUESTION = Question(
+    notebook="part1_exam_questions",
+    parts=[
+        Part("test_activations", "1b sigmoid and relu", _activation_items),
+        Part("test_plot_activations", "1b plot_activations", _plot_items),
+        Part("test_activation_limits", "1b asymptotes", _limit_items),
+    ],
+    wrong_answers=[
+        WrongAnswer(
+            "test_activations",
+            "def sigmoid(x):\n    return np.tanh(x)\n",
+            "tanh(x)",
+        ),
+        WrongAnswer(
+            "test_activations",
+            "def sigmoid(x):\n    return 1 / (1 + np.exp(np.clip(x, -500, 500)))\n",
+            "sigmoid(-x)",
+        ),
+        WrongAnswer(
+            "test_activations",
+            "def relu(x):\n    return np.abs(x)\n",
+            "right where x > 0 and wrong where x < 0",
+        ),
+        WrongAnswer(
+            "test_activations",
+            "def relu(x):\n    return np.where(x > 0, x, 0.01 * x)\n",
+            "right where x > 0",
+        ),
+        WrongAnswer(
+            "test_activations",
+            "def relu(x):\n    return (x > 0).astype(float)\n",
+            "0s and 1s",
+        ),
+        WrongAnswer(
+            "test_activations",
+            "def sigmoid(x):\n    return np.exp(x) / (1 + np.exp(x))\n",
+            "nan or inf where the answer is a finite number",
+        ),
+        WrongAnswer(
+            "test_activation_limits",
+            "SIGMOID_LIMITS = (1, 0)\n",
+            "wrong positions",
+        ),
+    ],
+)

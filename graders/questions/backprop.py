@@ -4,9 +4,8 @@ import numpy as np
 
 from graders.autograde.diagnosis import Related
 from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import array, tensor
-
-NOTEBOOK = "part2_extra_exercises"
 
 # Givens: a 1-layer linear network y = A x on a minibatch of 3 points.
 A = np.array([[3.0, 2.0]])
@@ -180,62 +179,62 @@ def _why_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     ]
 
 
-PARTS = [
-    Part("test_backprop_functions", "2e forward, loss, grad_A, sgd_step", _function_items),
-    Part("test_backprop_numbers", "2e i LOSS_BEFORE, GRAD_A, A_NEW, LOSS_AFTER", _number_items),
-    Part("test_loss_decreased", "2e ii LOSS_DECREASED and WHY_NOT", _why_items, practice=False),
-]
-
-# The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
-PRACTICE_TASK = (
-    "## 2e) One backpropagation step\n\nA 1-layer linear network $Y = A X$ with the loss "
-    "$L = \\frac12 \\sum_j (y_j - t_j)^2$ summed over the minibatch (the columns of `X`; targets `T`). "
-    "Implement `forward`, `loss`, `grad_A` and `sgd_step` (the step averages the gradient over the "
-    "batch), then compute `LOSS_BEFORE`, `GRAD_A`, `A_NEW` (one step with `LEARNING_RATE`) and "
-    "`LOSS_AFTER` for your `A`, `X`, `T`."
+QUESTION = Question(
+    notebook="part2_extra_exercises",
+    parts=[
+        Part("test_backprop_functions", "2e forward, loss, grad_A, sgd_step", _function_items),
+        Part("test_backprop_numbers", "2e i LOSS_BEFORE, GRAD_A, A_NEW, LOSS_AFTER", _number_items),
+        Part("test_loss_decreased", "2e ii LOSS_DECREASED and WHY_NOT", _why_items, practice=False),
+    ],
+    variant=VARIANT,
+    options=OPTIONS,
+    practice_task=(
+        "## 2e) One backpropagation step\n\nA 1-layer linear network $Y = A X$ with the loss "
+        "$L = \\frac12 \\sum_j (y_j - t_j)^2$ summed over the minibatch (the columns of `X`; targets `T`). "
+        "Implement `forward`, `loss`, `grad_A` and `sgd_step` (the step averages the gradient over the "
+        "batch), then compute `LOSS_BEFORE`, `GRAD_A`, `A_NEW` (one step with `LEARNING_RATE`) and "
+        "`LOSS_AFTER` for your `A`, `X`, `T`."
+    ),
+    wrong_answers=[
+        WrongAnswer(
+            "test_backprop_functions",
+            "def loss(Y, T):\n    return float(((Y - T) ** 2).sum())\n",
+            "2 times",
+        ),
+        WrongAnswer(
+            "test_backprop_functions",
+            "def loss(Y, T):\n    return float(0.5 * ((Y - T) ** 2).mean())\n",
+            "divided by the number of entries of Y",
+        ),
+        WrongAnswer(
+            "test_backprop_functions",
+            "def grad_A(A, X, T):\n    return (A @ X - T) @ X.T / X.shape[1]\n",
+            "divided by the size of X along axis 1",
+        ),
+        WrongAnswer(
+            "test_backprop_functions",
+            "def grad_A(A, X, T):\n    return A.T @ (A @ X - T)\n",
+            "dL/dX",
+        ),
+        WrongAnswer(
+            "test_backprop_functions",
+            "def grad_A(A, X, T):\n    return A @ X - T\n",
+            "dL/dY",
+        ),
+        WrongAnswer(
+            "test_backprop_functions",
+            "def forward(A, X):\n    return X.T @ A.T\n",
+            "transpose",
+        ),
+        WrongAnswer(
+            "test_backprop_numbers",
+            "GRAD_A = -GRAD_A\n",
+            "opposite sign",
+        ),
+        WrongAnswer(
+            "test_backprop_numbers",
+            "GRAD_A = 3 * GRAD_A\n",
+            "3 times",
+        ),
+    ],
 )
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_backprop_functions",
-        "def loss(Y, T):\n    return float(((Y - T) ** 2).sum())\n",
-        "2 times",
-    ),
-    WrongAnswer(
-        "test_backprop_functions",
-        "def loss(Y, T):\n    return float(0.5 * ((Y - T) ** 2).mean())\n",
-        "divided by the number of entries of Y",
-    ),
-    WrongAnswer(
-        "test_backprop_functions",
-        "def grad_A(A, X, T):\n    return (A @ X - T) @ X.T / X.shape[1]\n",
-        "divided by the size of X along axis 1",
-    ),
-    WrongAnswer(
-        "test_backprop_functions",
-        "def grad_A(A, X, T):\n    return A.T @ (A @ X - T)\n",
-        "dL/dX",
-    ),
-    WrongAnswer(
-        "test_backprop_functions",
-        "def grad_A(A, X, T):\n    return A @ X - T\n",
-        "dL/dY",
-    ),
-    WrongAnswer(
-        "test_backprop_functions",
-        "def forward(A, X):\n    return X.T @ A.T\n",
-        "transpose",
-    ),
-    WrongAnswer(
-        "test_backprop_numbers",
-        "GRAD_A = -GRAD_A\n",
-        "opposite sign",
-    ),
-    WrongAnswer(
-        "test_backprop_numbers",
-        "GRAD_A = 3 * GRAD_A\n",
-        "3 times",
-    ),
-]

@@ -7,9 +7,8 @@ import torch
 from torch import nn
 
 from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import count_params
-
-NOTEBOOK = "part2_extra_exercises"
 
 # Givens: the VGG-style stack. Each conv is (C_in, C_out); None is one of the exam's "?".
 VGG_INPUT = (3, 320, 320)
@@ -282,85 +281,85 @@ def _param_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     ]
 
 
-PARTS = [
-    Part("test_output_shapes", "2c conv2d_output_shape and maxpool2d_output_shape", _shape_items),
-    Part("test_vgg_channels", "2c i the missing channels", _channel_items),
-    Part("test_vgg_shapes", "2c i VGG_SHAPES", _vgg_items),
-    Part("test_param_counts", "2c ii conv_params and fc_params", _count_items),
-    Part("test_vgg_params", "2c ii PARAMS_CONV1, PARAMS_CONV2, PARAMS_FC1", _param_items),
-]
-
-# The practice notebook's task text and solutions (graders/practice/notebook.py).
-PRACTICE_TASK = (
-    "## 2c) CNN arithmetic\n\nPyTorch's notation: `Conv(C_in, C_out, K, S, P)`, `MaxPool(K, S)` (no "
-    "padding). Write `conv2d_output_shape` and `maxpool2d_output_shape` (the output `(C, H, W)` for an "
-    "input `(C, H, W)`). Your image is `VGG_C` x `VGG_H` x `VGG_H`; it passes through Conv(?, ?, 3, 1, 1), "
-    "ReLU, MaxPool(2, 2), Conv(`CONV2_IN`, ?, 3, 1, 1), ReLU, MaxPool(2, 2), Conv(`CONV3_IN`, "
-    "`CONV3_OUT`, 3, 1, 1), ReLU, MaxPool(2, 2), Conv(?, `CONV4_OUT`, 3, 1, 1), ReLU, MaxPool(2, 2). Fill "
-    "in the `?` (`CONV1_IN`, `CONV1_OUT`, `CONV2_OUT`, `CONV4_IN`), list the 12 shapes in `VGG_SHAPES`, "
-    "write `conv_params` and `fc_params` (with bias), and count the parameters of the first two "
-    "convolutions and of FC(`FC1_IN`, `FC1_OUT`)."
+QUESTION = Question(
+    notebook="part2_extra_exercises",
+    parts=[
+        Part("test_output_shapes", "2c conv2d_output_shape and maxpool2d_output_shape", _shape_items),
+        Part("test_vgg_channels", "2c i the missing channels", _channel_items),
+        Part("test_vgg_shapes", "2c i VGG_SHAPES", _vgg_items),
+        Part("test_param_counts", "2c ii conv_params and fc_params", _count_items),
+        Part("test_vgg_params", "2c ii PARAMS_CONV1, PARAMS_CONV2, PARAMS_FC1", _param_items),
+    ],
+    variant=VARIANT,
+    practice_task=(
+        "## 2c) CNN arithmetic\n\nPyTorch's notation: `Conv(C_in, C_out, K, S, P)`, `MaxPool(K, S)` (no "
+        "padding). Write `conv2d_output_shape` and `maxpool2d_output_shape` (the output `(C, H, W)` for an "
+        "input `(C, H, W)`). Your image is `VGG_C` x `VGG_H` x `VGG_H`; it passes through "
+        "Conv(?, ?, 3, 1, 1), ReLU, MaxPool(2, 2), Conv(`CONV2_IN`, ?, 3, 1, 1), ReLU, MaxPool(2, 2), "
+        "Conv(`CONV3_IN`, `CONV3_OUT`, 3, 1, 1), ReLU, MaxPool(2, 2), Conv(?, `CONV4_OUT`, 3, 1, 1), ReLU, "
+        "MaxPool(2, 2). Fill in the `?` (`CONV1_IN`, `CONV1_OUT`, `CONV2_OUT`, `CONV4_IN`), list the 12 "
+        "shapes in `VGG_SHAPES`, "
+        "write `conv_params` and `fc_params` (with bias), and count the parameters of the first two "
+        "convolutions and of FC(`FC1_IN`, `FC1_OUT`)."
+    ),
+    practice_solutions={
+        "vgg_channels": "### BEGIN SOLUTION\nCONV1_IN, CONV1_OUT = VGG_C, CONV2_IN\nCONV2_OUT = CONV3_IN\n"
+        "CONV4_IN = CONV3_OUT\n### END SOLUTION",
+        "vgg_shapes": "### BEGIN SOLUTION\nVGG_SHAPES = []\n_shape = (VGG_C, VGG_H, VGG_H)\n"
+        "for _c_in, _c_out in [(CONV1_IN, CONV1_OUT), (CONV2_IN, CONV2_OUT), (CONV3_IN, CONV3_OUT), "
+        "(CONV4_IN, CONV4_OUT)]:\n"
+        "    _shape = conv2d_output_shape(_shape, _c_out, 3, 1, 1)\n"
+        "    VGG_SHAPES += [_shape, _shape]  # the conv, then the ReLU\n"
+        "    _shape = maxpool2d_output_shape(_shape, 2, 2)\n"
+        "    VGG_SHAPES.append(_shape)\n### END SOLUTION",
+        "vgg_params": "### BEGIN SOLUTION\nPARAMS_CONV1 = conv_params(CONV1_IN, CONV1_OUT, 3)\n"
+        "PARAMS_CONV2 = conv_params(CONV2_IN, CONV2_OUT, 3)\nPARAMS_FC1 = fc_params(FC1_IN, FC1_OUT)\n"
+        "### END SOLUTION",
+    },
+    wrong_answers=[
+        WrongAnswer(
+            "test_vgg_params",
+            "PARAMS_FC1 = 2 * PARAMS_FC1\n",
+            "2 times",
+        ),
+        WrongAnswer(
+            "test_output_shapes",
+            "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+            "    c, h, w = in_shape\n"
+            "    f = lambda n: (n + 2 * padding - kernel_size) / stride + 1\n"
+            "    return (c_out, f(h), f(w))\n",
+            "not a whole number",
+        ),
+        WrongAnswer(
+            "test_output_shapes",
+            "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
+            "    c, h, w = in_shape\n"
+            "    f = lambda n: (n + 2 * padding - kernel_size) // stride + 1\n"
+            "    return (c, f(h), f(w))\n",
+            "the channels C",
+        ),
+        WrongAnswer(
+            "test_output_shapes",
+            "def maxpool2d_output_shape(in_shape, kernel_size, stride):\n"
+            "    c, h, w = in_shape\n"
+            "    f = lambda n: (n - kernel_size) // stride + 1\n"
+            "    return (f(h), f(w), c)\n",
+            "wrong positions",
+        ),
+        WrongAnswer(
+            "test_vgg_shapes",
+            "VGG_SHAPES = [(c, h, w * 2 if i % 3 == 2 else w) for i, (c, h, w) in enumerate(VGG_SHAPES)]\n",
+            "the width W",
+        ),
+        WrongAnswer(
+            "test_vgg_channels",
+            "CONV2_OUT = 128.5\n",
+            "not a whole number",
+        ),
+        WrongAnswer(
+            "test_param_counts",
+            "def fc_params(c_in, c_out):\n    return 2 * (c_in * c_out + c_out)\n",
+            "2 times",
+        ),
+    ],
 )
-PRACTICE_SOLUTIONS = {
-    "vgg_channels": "### BEGIN SOLUTION\nCONV1_IN, CONV1_OUT = VGG_C, CONV2_IN\nCONV2_OUT = CONV3_IN\n"
-    "CONV4_IN = CONV3_OUT\n### END SOLUTION",
-    "vgg_shapes": "### BEGIN SOLUTION\nVGG_SHAPES = []\n_shape = (VGG_C, VGG_H, VGG_H)\n"
-    "for _c_in, _c_out in [(CONV1_IN, CONV1_OUT), (CONV2_IN, CONV2_OUT), (CONV3_IN, CONV3_OUT), "
-    "(CONV4_IN, CONV4_OUT)]:\n"
-    "    _shape = conv2d_output_shape(_shape, _c_out, 3, 1, 1)\n"
-    "    VGG_SHAPES += [_shape, _shape]  # the conv, then the ReLU\n"
-    "    _shape = maxpool2d_output_shape(_shape, 2, 2)\n"
-    "    VGG_SHAPES.append(_shape)\n### END SOLUTION",
-    "vgg_params": "### BEGIN SOLUTION\nPARAMS_CONV1 = conv_params(CONV1_IN, CONV1_OUT, 3)\n"
-    "PARAMS_CONV2 = conv_params(CONV2_IN, CONV2_OUT, 3)\nPARAMS_FC1 = fc_params(FC1_IN, FC1_OUT)\n"
-    "### END SOLUTION",
-}
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_vgg_params",
-        "PARAMS_FC1 = 2 * PARAMS_FC1\n",
-        "2 times",
-    ),
-    WrongAnswer(
-        "test_output_shapes",
-        "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
-        "    c, h, w = in_shape\n"
-        "    f = lambda n: (n + 2 * padding - kernel_size) / stride + 1\n"
-        "    return (c_out, f(h), f(w))\n",
-        "not a whole number",
-    ),
-    WrongAnswer(
-        "test_output_shapes",
-        "def conv2d_output_shape(in_shape, c_out, kernel_size, stride, padding):\n"
-        "    c, h, w = in_shape\n"
-        "    f = lambda n: (n + 2 * padding - kernel_size) // stride + 1\n"
-        "    return (c, f(h), f(w))\n",
-        "the channels C",
-    ),
-    WrongAnswer(
-        "test_output_shapes",
-        "def maxpool2d_output_shape(in_shape, kernel_size, stride):\n"
-        "    c, h, w = in_shape\n"
-        "    f = lambda n: (n - kernel_size) // stride + 1\n"
-        "    return (f(h), f(w), c)\n",
-        "wrong positions",
-    ),
-    WrongAnswer(
-        "test_vgg_shapes",
-        "VGG_SHAPES = [(c, h, w * 2 if i % 3 == 2 else w) for i, (c, h, w) in enumerate(VGG_SHAPES)]\n",
-        "the width W",
-    ),
-    WrongAnswer(
-        "test_vgg_channels",
-        "CONV2_OUT = 128.5\n",
-        "not a whole number",
-    ),
-    WrongAnswer(
-        "test_param_counts",
-        "def fc_params(c_in, c_out):\n    return 2 * (c_in * c_out + c_out)\n",
-        "2 times",
-    ),
-]

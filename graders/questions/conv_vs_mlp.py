@@ -3,8 +3,7 @@
 import numpy as np
 
 from graders.autograde.model import Item, Part, Probe
-
-NOTEBOOK = "part1_exam_questions"
+from graders.autograde.question import Question
 
 OPTIONS = {
     "a": "They can represent non-linear functions, which MLPs cannot.",
@@ -19,4 +18,8 @@ def _items(rng: np.random.Generator) -> list[Item]:
     return [Item("CONV_ADVANTAGE", 1, [Probe("CONV_ADVANTAGE", "CONV_ADVANTAGE")], RIGHT)]
 
 
-PARTS = [Part("test_conv_advantage", "1d CONV_ADVANTAGE", _items)]
+QUESTION = Question(
+    notebook="part1_exam_questions",
+    parts=[Part("test_conv_advantage", "1d CONV_ADVANTAGE", _items)],
+    options=OPTIONS,
+)

@@ -6,9 +6,8 @@ import torch.nn.functional as F
 
 from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import array, elementwise_grad, tensor
-
-NOTEBOOK = "part2_extra_exercises"
 
 
 def relu_grad(x: np.ndarray) -> np.ndarray:
@@ -134,57 +133,57 @@ def _cross_entropy_items(rng: np.random.Generator) -> list[Item]:
     return [Item("cross_entropy_grad", 1, probes, cross_entropy_grad, [CE_SIGN_FLIPPED], related=CE_RELATED)]
 
 
-PARTS = [
-    Part("test_activation_grads", "2a relu_grad, leaky_relu_grad, tanh_grad", _activation_grad_items),
-    Part("test_cross_entropy_grad", "2a cross_entropy_grad", _cross_entropy_items),
-]
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_activation_grads",
-        "def relu_grad(x):\n    return np.maximum(x, 0)\n",
-        "ReLU itself",
-    ),
-    WrongAnswer(
-        "test_activation_grads",
-        "def relu_grad(x):\n    return np.sign(x)\n",
-        "right where x > 0 and wrong where x < 0",
-    ),
-    WrongAnswer(
-        "test_activation_grads",
-        "def leaky_relu_grad(x, c):\n    return np.where(x > 0, 1.0, 0.0)\n",
-        "wrong where x < 0",
-    ),
-    WrongAnswer(
-        "test_activation_grads",
-        "def leaky_relu_grad(x, c):\n    return np.where(x > 0, x, c * x)\n",
-        "LeakyReLU itself",
-    ),
-    WrongAnswer(
-        "test_activation_grads",
-        "def tanh_grad(x):\n    return np.tanh(x)\n",
-        "tanh itself",
-    ),
-    WrongAnswer(
-        "test_activation_grads",
-        "def tanh_grad(x):\n    return np.tanh(x) ** 2 - 1\n",
-        "opposite sign",
-    ),
-    WrongAnswer(
-        "test_cross_entropy_grad",
-        "def cross_entropy_grad(y, p):\n    return -y * np.log(p)\n",
-        "-y log p",
-    ),
-    WrongAnswer(
-        "test_cross_entropy_grad",
-        "def cross_entropy_grad(y, p):\n    return -1 / p\n",
-        "factor y is missing",
-    ),
-    WrongAnswer(
-        "test_cross_entropy_grad",
-        "def cross_entropy_grad(y, p):\n    return -y / p / len(p)\n",
-        "divided by the size of",
-    ),
-]
+QUESTION = Question(
+    notebook="part2_extra_exercises",
+    parts=[
+        Part("test_activation_grads", "2a relu_grad, leaky_relu_grad, tanh_grad", _activation_grad_items),
+        Part("test_cross_entropy_grad", "2a cross_entropy_grad", _cross_entropy_items),
+    ],
+    wrong_answers=[
+        WrongAnswer(
+            "test_activation_grads",
+            "def relu_grad(x):\n    return np.maximum(x, 0)\n",
+            "ReLU itself",
+        ),
+        WrongAnswer(
+            "test_activation_grads",
+            "def relu_grad(x):\n    return np.sign(x)\n",
+            "right where x > 0 and wrong where x < 0",
+        ),
+        WrongAnswer(
+            "test_activation_grads",
+            "def leaky_relu_grad(x, c):\n    return np.where(x > 0, 1.0, 0.0)\n",
+            "wrong where x < 0",
+        ),
+        WrongAnswer(
+            "test_activation_grads",
+            "def leaky_relu_grad(x, c):\n    return np.where(x > 0, x, c * x)\n",
+            "LeakyReLU itself",
+        ),
+        WrongAnswer(
+            "test_activation_grads",
+            "def tanh_grad(x):\n    return np.tanh(x)\n",
+            "tanh itself",
+        ),
+        WrongAnswer(
+            "test_activation_grads",
+            "def tanh_grad(x):\n    return np.tanh(x) ** 2 - 1\n",
+            "opposite sign",
+        ),
+        WrongAnswer(
+            "test_cross_entropy_grad",
+            "def cross_entropy_grad(y, p):\n    return -y * np.log(p)\n",
+            "-y log p",
+        ),
+        WrongAnswer(
+            "test_cross_entropy_grad",
+            "def cross_entropy_grad(y, p):\n    return -1 / p\n",
+            "factor y is missing",
+        ),
+        WrongAnswer(
+            "test_cross_entropy_grad",
+            "def cross_entropy_grad(y, p):\n    return -y / p / len(p)\n",
+            "divided by the size of",
+        ),
+    ],
+)

@@ -6,9 +6,8 @@ from torch import nn
 
 from graders.autograde.diagnosis import Related
 from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import array, tensor
-
-NOTEBOOK = "part1_exam_questions"
 
 # Givens: a linear layer from R^3 to R^10; for practice, other sizes.
 LINEAR_IN, LINEAR_OUT = 3, 10
@@ -118,51 +117,48 @@ def _shape_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     ]
 
 
-PARTS = [
-    Part("test_linear_forward", "1a linear_forward", _linear_items),
-    Part("test_layer_shapes", "1a W_SHAPE and B_SHAPE", _shape_items),
-]
-
-# The practice notebook's solution where the exam's writes its numbers out (graders/practice/notebook.py).
-PRACTICE_SOLUTIONS = {
-    "layer_shapes": "### BEGIN SOLUTION\nW_SHAPE = (LINEAR_OUT, LINEAR_IN)\nB_SHAPE = (LINEAR_OUT,)\n"
-    "### END SOLUTION"
-}
-
-# The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
-PRACTICE_TASK = (
-    "## 1a) A linear layer\n\nA linear layer maps an input $\\mathbf{x} \\in \\mathbb{R}^{D}$ "
-    "(`D` = `LINEAR_IN`) to $\\mathbf{y} = \\mathbf{W}\\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{M}$ "
-    "(`M` = `LINEAR_OUT`). Implement `linear_forward(x, W, b)` for one input `x` of shape `(D,)` or a "
-    "batch of shape `(N, D)`; then give the shapes of `W` and `b` for your layer as tuples."
+QUESTION = Question(
+    notebook="part1_exam_questions",
+    parts=[
+        Part("test_linear_forward", "1a linear_forward", _linear_items),
+        Part("test_layer_shapes", "1a W_SHAPE and B_SHAPE", _shape_items),
+    ],
+    variant=VARIANT,
+    practice_task=(
+        "## 1a) A linear layer\n\nA linear layer maps an input $\\mathbf{x} \\in \\mathbb{R}^{D}$ "
+        "(`D` = `LINEAR_IN`) to $\\mathbf{y} = \\mathbf{W}\\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{M}$ "
+        "(`M` = `LINEAR_OUT`). Implement `linear_forward(x, W, b)` for one input `x` of shape `(D,)` or a "
+        "batch of shape `(N, D)`; then give the shapes of `W` and `b` for your layer as tuples."
+    ),
+    practice_solutions={
+        "layer_shapes": "### BEGIN SOLUTION\nW_SHAPE = (LINEAR_OUT, LINEAR_IN)\nB_SHAPE = (LINEAR_OUT,)\n"
+        "### END SOLUTION"
+    },
+    wrong_answers=[
+        WrongAnswer(
+            "test_linear_forward",
+            "def linear_forward(x, W, b):\n    return np.maximum(x @ W.T + b, 0)\n",
+            "ReLU(W x + b)",
+        ),
+        WrongAnswer(
+            "test_linear_forward",
+            "def linear_forward(x, W, b):\n    return x @ W.T - b\n",
+            "bias subtracted",
+        ),
+        WrongAnswer(
+            "test_linear_forward",
+            "def linear_forward(x, W, b):\n    return (x @ W.T + b).T\n",
+            "transpose",
+        ),
+        WrongAnswer(
+            "test_layer_shapes",
+            "B_SHAPE = (10, 1)\n",
+            "an extra axis of size 1",
+        ),
+        WrongAnswer(
+            "test_layer_shapes",
+            "W_SHAPE = (10, 3, 1)\nB_SHAPE = (1, 10)\n",
+            "an extra axis of size 1",
+        ),
+    ],
 )
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_linear_forward",
-        "def linear_forward(x, W, b):\n    return np.maximum(x @ W.T + b, 0)\n",
-        "ReLU(W x + b)",
-    ),
-    WrongAnswer(
-        "test_linear_forward",
-        "def linear_forward(x, W, b):\n    return x @ W.T - b\n",
-        "bias subtracted",
-    ),
-    WrongAnswer(
-        "test_linear_forward",
-        "def linear_forward(x, W, b):\n    return (x @ W.T + b).T\n",
-        "transpose",
-    ),
-    WrongAnswer(
-        "test_layer_shapes",
-        "B_SHAPE = (10, 1)\n",
-        "an extra axis of size 1",
-    ),
-    WrongAnswer(
-        "test_layer_shapes",
-        "W_SHAPE = (10, 3, 1)\nB_SHAPE = (1, 10)\n",
-        "an extra axis of size 1",
-    ),
-]

@@ -5,9 +5,8 @@ import torch.nn.functional as F
 
 from graders.autograde.diagnosis import Related
 from graders.autograde.model import Givens, Item, Mistake, Part, Probe, Variant, WrongAnswer
+from graders.autograde.question import Question
 from graders.questions.tensors import array, tensor
-
-NOTEBOOK = "part1_exam_questions"
 
 # Givens: the 4x4 image, pooled with a 2x2 kernel, stride 2, no padding; for practice,
 # another image of whole numbers 0-9, 4 or 6 pixels a side.
@@ -136,51 +135,50 @@ def _pooled_items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     return [Item("POOLED", 1, [Probe("POOLED", "POOLED")], want, [pooled_as_max(givens)])]
 
 
-PARTS = [
-    Part("test_avg_pool2d", "1c avg_pool2d", _pool_items),
-    Part("test_pooled", "1c POOLED", _pooled_items),
-]
-
-# The practice notebook's task text (graders/practice/notebook.py): the student's numbers by name.
-PRACTICE_TASK = (
-    "## 1c) Average pooling\n\nImplement `avg_pool2d(image, kernel_size, stride)` (no "
-    "padding), then pool your `IMAGE` with a 2x2 kernel and stride 2 into `POOLED`."
+QUESTION = Question(
+    notebook="part1_exam_questions",
+    parts=[
+        Part("test_avg_pool2d", "1c avg_pool2d", _pool_items),
+        Part("test_pooled", "1c POOLED", _pooled_items),
+    ],
+    variant=VARIANT,
+    practice_task=(
+        "## 1c) Average pooling\n\nImplement `avg_pool2d(image, kernel_size, stride)` (no "
+        "padding), then pool your `IMAGE` with a 2x2 kernel and stride 2 into `POOLED`."
+    ),
+    wrong_answers=[
+        WrongAnswer(
+            "test_avg_pool2d",
+            "def avg_pool2d(image, kernel_size, stride):\n"
+            "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+            "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+            "    return np.array([[image[i*stride:i*stride+kernel_size,"
+            " j*stride:j*stride+kernel_size].sum()\n"
+            "                      for j in range(w)] for i in range(h)])\n",
+            "sum of each window",
+        ),
+        WrongAnswer(
+            "test_avg_pool2d",
+            "def avg_pool2d(image, kernel_size, stride):\n"
+            "    h = (image.shape[0] - kernel_size) // stride + 1\n"
+            "    w = (image.shape[1] - kernel_size) // stride + 1\n"
+            "    out = np.zeros((w, h))\n"
+            "    for i in range(h):\n"
+            "        for j in range(w):\n"
+            "            out[j, i] = image[i*stride:i*stride+kernel_size,"
+            " j*stride:j*stride+kernel_size].mean()\n"
+            "    return out\n",
+            "transpose",
+        ),
+        WrongAnswer(
+            "test_pooled",
+            "POOLED = [[5, 1], [2, 4]]\n",
+            "transpose",
+        ),
+        WrongAnswer(
+            "test_pooled",
+            "POOLED = [[20, 8], [4, 16]]\n",
+            "4 times the right one",
+        ),
+    ],
 )
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_avg_pool2d",
-        "def avg_pool2d(image, kernel_size, stride):\n"
-        "    h = (image.shape[0] - kernel_size) // stride + 1\n"
-        "    w = (image.shape[1] - kernel_size) // stride + 1\n"
-        "    return np.array([[image[i*stride:i*stride+kernel_size,"
-        " j*stride:j*stride+kernel_size].sum()\n"
-        "                      for j in range(w)] for i in range(h)])\n",
-        "sum of each window",
-    ),
-    WrongAnswer(
-        "test_avg_pool2d",
-        "def avg_pool2d(image, kernel_size, stride):\n"
-        "    h = (image.shape[0] - kernel_size) // stride + 1\n"
-        "    w = (image.shape[1] - kernel_size) // stride + 1\n"
-        "    out = np.zeros((w, h))\n"
-        "    for i in range(h):\n"
-        "        for j in range(w):\n"
-        "            out[j, i] = image[i*stride:i*stride+kernel_size,"
-        " j*stride:j*stride+kernel_size].mean()\n"
-        "    return out\n",
-        "transpose",
-    ),
-    WrongAnswer(
-        "test_pooled",
-        "POOLED = [[5, 1], [2, 4]]\n",
-        "transpose",
-    ),
-    WrongAnswer(
-        "test_pooled",
-        "POOLED = [[20, 8], [4, 16]]\n",
-        "4 times the right one",
-    ),
-]

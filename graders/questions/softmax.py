@@ -5,9 +5,8 @@ import torch
 
 from graders.autograde.diagnosis import Related
 from graders.autograde.model import Item, Mistake, Part, Probe, WrongAnswer
+from graders.autograde.question import HandGraded, Question
 from graders.questions.tensors import array, tensor
-
-NOTEBOOK = "part2_extra_exercises"
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -72,28 +71,27 @@ def _items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-PARTS = [Part("test_softmax", "2b softmax", _items)]
-# Cells of this question graded by hand (nbgrader's manually graded answers), by grade_id.
-HAND_GRADED = {"softmax_proof": "2b proof: Softmax(x) = Softmax(x + c)"}
-
-
-# Wrong answers no mistake above names, each with what its diagnosis must say (tests run them).
-WRONG_ANSWERS = [
-    WrongAnswer(
-        "test_softmax",
-        "def softmax(x):\n    e = np.exp(x - x.max(axis=0))\n    return e / e.sum(axis=0)\n",
-        "first axis",
-    ),
-    WrongAnswer(
-        "test_softmax",
-        "def softmax(x):\n    e = np.exp(x - x.max())\n    return e / e.sum()\n",
-        "all entries at once",
-    ),
-    WrongAnswer(
-        "test_softmax",
-        "def softmax(x):\n"
-        "    s = x - x.max(axis=-1, keepdims=True)\n"
-        "    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))\n",
-        "log-softmax",
-    ),
-]
+QUESTION = Question(
+    notebook="part2_extra_exercises",
+    parts=[Part("test_softmax", "2b softmax", _items)],
+    hand_graded={"softmax_proof": HandGraded("2b proof: Softmax(x) = Softmax(x + c)", 2)},
+    wrong_answers=[
+        WrongAnswer(
+            "test_softmax",
+            "def softmax(x):\n    e = np.exp(x - x.max(axis=0))\n    return e / e.sum(axis=0)\n",
+            "first axis",
+        ),
+        WrongAnswer(
+            "test_softmax",
+            "def softmax(x):\n    e = np.exp(x - x.max())\n    return e / e.sum()\n",
+            "all entries at once",
+        ),
+        WrongAnswer(
+            "test_softmax",
+            "def softmax(x):\n"
+            "    s = x - x.max(axis=-1, keepdims=True)\n"
+            "    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))\n",
+            "log-softmax",
+        ),
+    ],
+)

@@ -3,8 +3,7 @@
 import numpy as np
 
 from graders.autograde.model import Givens, Item, Part, Probe, Variant
-
-NOTEBOOK = "part2_extra_exercises"
+from graders.autograde.question import Question
 
 # The exam's key, in its order.
 TRUE_FALSE = [True, True, False, True]
@@ -63,17 +62,19 @@ def _items(rng: np.random.Generator, givens: Givens) -> list[Item]:
     ]
 
 
-PARTS = [Part("test_true_false", "2d TRUE_FALSE", _items)]
-
-# The practice notebook's task text and solution (graders/practice/notebook.py); the solution
-# cell is the instructor's only (nbgrader strips it from the release).
-PRACTICE_TASK = (
-    "## 2d) True or false\n\nYour four statements, `STATEMENTS`, are below. Set "
-    "`TRUE_FALSE` to a list of 4 booleans, one per statement, in the same order."
+QUESTION = Question(
+    notebook="part2_extra_exercises",
+    parts=[Part("test_true_false", "2d TRUE_FALSE", _items)],
+    variant=VARIANT,
+    statements=STATEMENTS,
+    practice_task=(
+        "## 2d) True or false\n\nYour four statements, `STATEMENTS`, are below. Set "
+        "`TRUE_FALSE` to a list of 4 booleans, one per statement, in the same order."
+    ),
+    practice_solutions={
+        "true_false": "### BEGIN SOLUTION\n"
+        f"_KEY = {BANK!r}\n"
+        "TRUE_FALSE = [_KEY[s] for s in STATEMENTS]\n"
+        "### END SOLUTION"
+    },
 )
-PRACTICE_SOLUTIONS = {
-    "true_false": "### BEGIN SOLUTION\n"
-    f"_KEY = {BANK!r}\n"
-    "TRUE_FALSE = [_KEY[s] for s in STATEMENTS]\n"
-    "### END SOLUTION"
-}
