@@ -14,10 +14,13 @@ import os
 import pwd
 import shlex
 import shutil
+import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -181,6 +184,41 @@ def _spy_on_iopub(spy: str, victim: str) -> dict[str, str]:
         )
         found[f"{info['transport']} {path.name}"] = done.stdout.strip() or done.stderr[-300:]
     return found
+
+
+def _internal_endpoints(port: int, user: str) -> dict[str, int]:
+    """The hub's own port, the proxy's API and the user's server, by port."""
+    server = next(
+        c.laddr.port
+        for proc in psutil.process_iter(["username", "cmdline"])
+        if proc.info["username"] == user and "jupyterhub-singleuser" in " ".join(proc.info["cmdline"] or [])
+        for c in proc.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN
+    )
+    return {"hub": port + 1, "proxy API": port + 2, f"{user}'s server": server}
+
+
+def _unauthenticated(port: int) -> dict[str, str]:
+    """What a process without the classroom's certificates gets on an internal port: in plain
+    HTTP, and in TLS without a client certificate (each outcome named)."""
+    outcomes = {}
+    try:
+        reply = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        outcomes["http"] = f"HTTP {reply.status}"
+    except urllib.error.HTTPError as error:
+        outcomes["http"] = f"HTTP {error.code}"
+    except OSError as error:
+        outcomes["http"] = type(error).__name__
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # no client certificate
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with context.wrap_socket(raw) as tls:
+                tls.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                outcomes["tls"] = "answered" if tls.recv(64) else "closed"
+    except OSError as error:  # ssl.SSLError is an OSError
+        outcomes["tls"] = type(error).__name__
+    return outcomes
 
 
 def _formgrader_view(page, url: str, student: str, notebook: str) -> dict:
@@ -380,6 +418,10 @@ def _loop(url: str, instructor_password: str, seen: dict) -> None:
             pages["cvtalice"], "cvtalice", {k: str(v) for k, v in targets.items()}, "probe"
         )
         seen["spy on IOPub"] = _spy_on_iopub("cvtbob", "cvtalice")  # while her kernel runs
+        seen["internal traffic"] = {
+            name: _unauthenticated(number)
+            for name, number in _internal_endpoints(int(url.rsplit(":", 1)[1]), "cvtalice").items()
+        }
         seen["student changes the exchange"] = _try_as(
             "cvtalice",
             {
@@ -536,6 +578,17 @@ def test_students_kernels_are_not_on_loopback_tcp(classroom):
     spied = classroom["spy on IOPub"]
     assert spied and all(what.startswith("ipc ") for what in spied), spied
     assert set(spied.values()) == {"PermissionError"}, spied  # her runtime folder is hers alone
+
+
+def test_internal_traffic_is_mutual_tls_that_no_stranger_passes(classroom):
+    """The hub, the proxy's API and a student's server answer neither plain HTTP nor TLS without
+    a certificate of the classroom's own (internal_ssl): a process that takes a freed port cannot
+    pass for one of them, and one that connects cannot talk to them."""
+    tried = classroom["internal traffic"]
+    assert len(tried) == 3, tried
+    for name, outcome in tried.items():
+        assert not outcome["http"].startswith("HTTP"), (name, outcome)
+        assert outcome["tls"] in ("SSLError", "ConnectionResetError", "closed"), (name, outcome)
 
 
 def test_each_students_server_runs_under_limits(classroom):

@@ -67,8 +67,8 @@ UNBIASED_VARIANCE = Mistake(
 
 def _items(rng):
     probes = [
-        Probe("given", "{NAME}", (GIVEN_X, np.ones(2), np.zeros(2)), "the question's x, gamma 1, beta 0"),
-        Probe("random", "{NAME}", (rng.normal(size=(8, 3)), *rng.normal(size=(2, 3))), "a batch (8, 3)"),
+        Probe("given", "{NAME}", (GIVEN_X, np.ones(2), np.zeros(2)), "the given x"),
+        Probe("random", "{NAME}", (rng.normal(size=(8, 3)), *rng.normal(size=(2, 3))), "a batch"),
     ]
     return [Item("{NAME}", 1, probes, {NAME}, [UNBIASED_VARIANCE])]
 
@@ -150,6 +150,9 @@ def course(tmp_path_factory):
         assert made.returncode == 0, made.stderr[-3000:]
 
     assert _run(copy, "points").returncode == 0  # the scaffold wrote the question's points
+    for git in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "new questions"]):  # as the author commits
+        who = ["-c", "user.name=author", "-c", "user.email=author@example.org"]
+        subprocess.run(["git", *who, *git], cwd=copy, check=True, capture_output=True)
     demo = _run(copy, "demo")
     assert demo.returncode == 0, demo.stderr[-3000:]
     return copy, by_hand, demo
@@ -240,30 +243,49 @@ def test_every_kind_grades_as_scaffolded_and_names_its_mistake(results, name):
     assert named, f"no demo student was given {name}'s catalogued mistake"
 
 
-def test_the_registry_wide_tests_pass_in_the_copy_with_no_file_under_tests_changed(course):
+def test_the_fast_tier_passes_in_the_copy_with_no_file_under_tests_changed(course):
+    """`make test-fast` in the copy (its lint and its tests; its setup step is the venv this
+    suite runs in: installing the copy over it would repoint the installed package)."""
     copy = course[0]
     tracked = subprocess.run(["git", "ls-files", "tests"], cwd=REPO, capture_output=True, text=True).stdout
     assert all((copy / f).read_bytes() == (REPO / f).read_bytes() for f in tracked.split())
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-v",
-            "-p",
-            "no:cacheprovider",
-            "tests/test_diagnosis.py",
-            "tests/test_catalogue.py",
-        ],
-        cwd=copy,
-        env=env() | {"PYTHONPATH": str(copy)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    run = {"cwd": copy, "env": env() | {"PYTHONPATH": str(copy)}, "capture_output": True, "text": True}
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], **run, timeout=300)
+    assert lint.returncode == 0, lint.stdout[-3000:]
+    fast = [sys.executable, "-m", "pytest", "-m", "not slow", "-v", "-p", "no:cacheprovider"]
+    done = subprocess.run(fast, **run, timeout=1200)
     assert done.returncode == 0, done.stdout[-4000:]
     for name in ("scaled_norm", "n_params"):  # their scaffolded wrong answers, diagnosed
         assert f"test_an_uncatalogued_wrong_answer_loses_points_and_is_diagnosed[test_{name}:" in done.stdout
+    for name, *_ in KINDS:  # every part, right answer and catalogue, in the registry-wide tests
+        assert f"test_a_right_answer_is_never_diagnosed[test_{name}]" in done.stdout, name
+
+
+def test_a_hand_graded_question_awaits_a_grader_in_every_result(course, results):
+    name, title = HAND[0], HAND[-1]
+    for student, result in results.items():
+        part = next(p for p in result["parts"] if p["grade_id"] == name)
+        assert part["pending"] and part["max_score"] == 2 and part["title"] == title, (student, part)
+    release = read(course[0] / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    cell = next(c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
+    assert "model answer" not in cell.source  # students get the answer cell empty
+
+
+def test_a_true_false_questions_statements_are_written_once_and_the_notebook_follows(course):
+    copy = course[0]
+    module = copy / "graders" / "questions" / "norm_facts.py"
+    notebook = copy / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    originals = module.read_text(), notebook.read_text()
+    module.write_text(originals[0].replace("TODO: a false statement.", "BatchNorm has no parameters."))
+    try:
+        check = _run(copy, "points")
+        assert check.returncode == 1 and "norm_facts_text lists other options or statements" in check.stdout
+        assert _run(copy, "points", "--write").returncode == 0
+        assert _run(copy, "points").returncode == 0
+        assert "- **[1]** BatchNorm has no parameters." in notebook.read_text()
+    finally:
+        module.write_text(originals[0])
+        notebook.write_text(originals[1])
 
 
 def test_a_choice_questions_options_are_written_once_and_the_notebook_follows(course):
@@ -274,7 +296,7 @@ def test_a_choice_questions_options_are_written_once_and_the_notebook_follows(co
     module.write_text(originals[0].replace("TODO: the first option.", "Max pooling keeps the largest value."))
     try:
         check = _run(copy, "points")
-        assert check.returncode == 1 and "pool_kind_text lists other options" in check.stdout
+        assert check.returncode == 1 and "pool_kind_text lists other options or statements" in check.stdout
         assert _run(copy, "points", "--write").returncode == 0
         assert _run(copy, "points").returncode == 0
         assert "- **(a)** Max pooling keeps the largest value." in notebook.read_text()

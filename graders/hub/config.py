@@ -215,11 +215,37 @@ def hub_config(s: HubSettings) -> str:
     }
     return f'''"""Written by `python -m graders.classroom hub`; rewritten on every start."""
 
+import sys
+
 c = get_config()  # noqa: F821
 
 c.JupyterHub.bind_url = "http://127.0.0.1:{s.port}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:{s.port + 1}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{s.port + 2}"
+c.JupyterHub.hub_bind_url = "https://127.0.0.1:{s.port + 1}"
+c.ConfigurableHTTPProxy.api_url = "https://127.0.0.1:{s.port + 2}"
+
+# Internal traffic (hub, proxy, single-user servers, the practice service's calls to the hub)
+# is mutual TLS with certificates JupyterHub makes: a process that takes a port the classroom
+# freed can neither pass for a server nor read what is sent to it.
+c.JupyterHub.internal_ssl = True
+c.JupyterHub.internal_certs_location = {str(layout.hub / "internal-ssl")!r}
+
+
+def _hand_over_service_certificates():
+    """JupyterHub makes a managed service's certificates in its root-only folder and, unlike a
+    user server's, does not hand them to the account the service runs as: hand them over the way
+    it does for a user's server (LocalProcessSpawner.move_certs: into its home, its own)."""
+    from jupyterhub.services.service import _ServiceSpawner
+    from jupyterhub.spawner import LocalProcessSpawner
+
+    async def create_certs(self):
+        return await LocalProcessSpawner.move_certs(self, await LocalProcessSpawner.create_certs(self))
+
+    _ServiceSpawner.create_certs = create_certs
+
+
+if "jupyterhub.app" in sys.modules:  # read by the hub (a test may read this file without it)
+    _hand_over_service_certificates()
+
 c.ConfigurableHTTPProxy.command = [{str(s.proxy)!r}]
 c.JupyterHub.db_url = "sqlite:///{layout.hub / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = {str(layout.hub / "jupyterhub_cookie_secret")!r}

@@ -83,7 +83,7 @@ RETURNS_INPUT = Mistake(
 def _items(rng: np.random.Generator) -> list[Item]:
     probes = [
         Probe("given", "{student}", ({given_args},), "the question's inputs"),
-        Probe("random", "{student}", ({random_args},), "random (3, 4) arrays"),
+        Probe("random", "{student}", {random_args}, "random (3, 4) arrays"),
     ]
     return [Item("{student}", 1, probes, {student}, [RETURNS_INPUT])]
 
@@ -95,7 +95,9 @@ QUESTION = Question(
     # every one; TODO: the ones your students write).
     wrong_answers=[
         WrongAnswer(
-            "test_{name}", "def {student}({signature}):\\n    return -2 * {first}\\n", "opposite sign"
+            "test_{name}",
+            "def {student}({signature}):\\n    return -2 * {first}\\n",
+            "opposite sign",
         ),
     ],
 )
@@ -160,7 +162,11 @@ def _items(rng: np.random.Generator) -> list[Item]:
     return [Item("{student}", 1, [probe], _letters(RIGHT), [WRONG_PICK], view=_letters)]
 
 
-QUESTION = Question(notebook="{notebook}", parts=[Part("test_{name}", "{title}", _items)], options=OPTIONS)
+QUESTION = Question(
+    notebook="{notebook}",
+    parts=[Part("test_{name}", "{title}", _items)],
+    options=OPTIONS,
+)
 '''
 
 
@@ -179,7 +185,7 @@ def function(name: str, student: str, title: str, notebook: str, signature: str 
         "first": required[0],
         "givens": givens,
         "given_args": ", ".join(f"GIVEN_{p.upper()}" for p in required),
-        "random_args": ", ".join("rng.normal(size=(3, 4))" for _ in required),
+        "random_args": f"tuple(rng.normal(size=({len(required)}, 3, 4)))",
     }
     ones = ", ".join("np.ones(3)" for _ in required)
     return Scaffold(
@@ -311,7 +317,9 @@ def _items(rng: np.random.Generator) -> list[Item]:
 
 
 QUESTION = Question(
-    notebook="{notebook}", parts=[Part("test_{name}", "{title}", _items)], statements=STATEMENTS
+    notebook="{notebook}",
+    parts=[Part("test_{name}", "{title}", _items)],
+    statements=STATEMENTS,
 )
 '''
 
@@ -357,7 +365,10 @@ def _items(rng: np.random.Generator) -> list[Item]:
     ]
 
 
-QUESTION = Question(notebook="{notebook}", parts=[Part("test_{name}", "{title}", _items)])
+QUESTION = Question(
+    notebook="{notebook}",
+    parts=[Part("test_{name}", "{title}", _items)],
+)
 '''
 
 TEXT = '''"""{title}. Written by `python -m graders new-question --kind text`: a written answer (a proof,
@@ -368,7 +379,8 @@ from graders.autograde.question import HandGraded, Question
 
 QUESTION = Question(
     notebook="{notebook}",
-    hand_graded={{"{name}": HandGraded("{title}", 2)}},  # TODO: its points (`points --write` copies them)
+    # TODO: its points (`python -m graders points --write` copies them into the notebook)
+    hand_graded={{"{name}": HandGraded("{title}", 2)}},
 )
 '''
 
