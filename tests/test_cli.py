@@ -56,3 +56,22 @@ def test_a_failed_autograde_is_reported_by_its_exception_not_nbgraders_generic_l
     )
     reason = _failure_reason({"success": False, "log": log, "error": ""})
     assert reason == "zmq.error.ZMQError: Permission denied (addr='ipc:///tmp/cvexam-ipc/kernel7-1')"
+
+
+def test_a_kinds_option_given_to_another_kind_is_refused_by_name(tmp_path):
+    course = course_folder(tmp_path / "course")
+    done = run_graders(
+        course,
+        "new-question",
+        "pool_kind",
+        "--notebook",
+        "part1_exam_questions",
+        "--kind",
+        "choice",
+        "--integer",
+    )
+    assert (
+        done.returncode == 2
+        and "--integer is an option of --kind number, not of --kind choice" in done.stderr
+    )
+    assert not (REPO / "graders" / "questions" / "pool_kind.py").exists()  # nothing written

@@ -271,35 +271,26 @@ def test_a_hand_graded_question_awaits_a_grader_in_every_result(course, results)
     assert "model answer" not in cell.source  # students get the answer cell empty
 
 
-def test_a_true_false_questions_statements_are_written_once_and_the_notebook_follows(course):
-    copy = course[0]
-    module = copy / "graders" / "questions" / "norm_facts.py"
-    notebook = copy / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    originals = module.read_text(), notebook.read_text()
-    module.write_text(originals[0].replace("TODO: a false statement.", "BatchNorm has no parameters."))
-    try:
-        check = _run(copy, "points")
-        assert check.returncode == 1 and "norm_facts_text lists other options or statements" in check.stdout
-        assert _run(copy, "points", "--write").returncode == 0
-        assert _run(copy, "points").returncode == 0
-        assert "- **[1]** BatchNorm has no parameters." in notebook.read_text()
-    finally:
-        module.write_text(originals[0])
-        notebook.write_text(originals[1])
+# (question, a line of its list as scaffolded, as the author rewrites it, as the task then lists it)
+LISTS = [
+    ("pool_kind", "TODO: the first option.", "Max pooling keeps the largest value.", "- **(a)** "),
+    ("norm_facts", "TODO: a false statement.", "BatchNorm has no parameters.", "- **[1]** "),
+]
 
 
-def test_a_choice_questions_options_are_written_once_and_the_notebook_follows(course):
+@pytest.mark.parametrize("name, todo, text, listed", LISTS, ids=[q[0] for q in LISTS])
+def test_options_and_statements_are_written_once_and_the_notebook_follows(course, name, todo, text, listed):
     copy = course[0]
-    module = copy / "graders" / "questions" / "pool_kind.py"
+    module = copy / "graders" / "questions" / f"{name}.py"
     notebook = copy / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     originals = module.read_text(), notebook.read_text()
-    module.write_text(originals[0].replace("TODO: the first option.", "Max pooling keeps the largest value."))
+    module.write_text(originals[0].replace(todo, text))
     try:
         check = _run(copy, "points")
-        assert check.returncode == 1 and "pool_kind_text lists other options or statements" in check.stdout
+        assert check.returncode == 1 and f"{name}_text lists other options or statements" in check.stdout
         assert _run(copy, "points", "--write").returncode == 0
         assert _run(copy, "points").returncode == 0
-        assert "- **(a)** Max pooling keeps the largest value." in notebook.read_text()
+        assert listed + text in notebook.read_text()
     finally:
         module.write_text(originals[0])
         notebook.write_text(originals[1])

@@ -87,10 +87,6 @@ class Question:
         """What each of its graded cells is called, by grade_id."""
         return {p.grade_id: p.title for p in self.parts} | {k: h.label for k, h in self.hand_graded.items()}
 
-    @property
-    def points(self) -> float:
-        return sum(p.points for p in self.parts) + sum(h.points for h in self.hand_graded.values())
-
 
 FIELDS = {f.name: f.metadata.get("help", "") for f in fields(Question)}
 
