@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO, env
+from helpers import REPO, course_folder, env
 
 from graders.autograde.registry import registry
 
@@ -133,3 +133,51 @@ def test_the_other_questions_and_help_keep_working(copy):
     assert done.returncode == 0 and done.stdout.split() == [str(len(registry())), "False"], done.stderr
     assert "typo_question.py: notebok is not a question field" in done.stderr
     assert "question skipped" in done.stderr
+
+
+ONE = '''"""A course's own question, in a package of its own."""
+
+from graders.autograde.model import Item, Part, Probe
+from graders.autograde.question import Question
+
+def _items(rng):
+    return [Item("ANSWER", 1, [Probe("a", "ANSWER")], 42)]
+
+
+QUESTION = Question(notebook="week1", parts=[Part("test_answer", "1 ANSWER", _items)])
+'''
+
+
+def test_the_questions_package_is_a_setting_the_engine_and_the_commands_follow(tmp_path):
+    """`c.CourseQuestions.questions` names another package: `check` lists its questions only, and
+    the grading preprocessors grade its parts (not the course's default ones)."""
+    from traitlets.config import Config
+
+    from graders.nbgrader_plugins.preprocessors import GradeReports, InjectProbes
+
+    course = course_folder(tmp_path / "course")
+    (course / "week_questions").mkdir()
+    (course / "week_questions" / "__init__.py").write_text("")
+    (course / "week_questions" / "answer.py").write_text(ONE)
+    with (course / "nbgrader_config.py").open("a") as config:
+        config.write('\nc.CourseQuestions.questions = "week_questions"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "graders", "check"],
+        cwd=course,
+        env=env() | {"PYTHONPATH": str(course)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "week_questions/answer.py: ok, 1 part(s): 1 ANSWER", done.stdout
+    assert "linear.py" not in done.stdout
+
+    sys.path.insert(0, str(course))
+    try:
+        config = Config()
+        config.CourseQuestions.questions = "week_questions"
+        for preprocessor in (InjectProbes(config=config), GradeReports(config=config)):
+            assert list(preprocessor.registry) == ["test_answer"]
+        assert list(InjectProbes().registry) == list(registry())  # the default: the course's package
+    finally:
+        sys.path.remove(str(course))

@@ -26,6 +26,7 @@ from graders.instructor.question_kinds import KIND_OPTIONS, KINDS
 # Heavy imports (nbgrader, torch, the questions) are made where a command needs them, so that
 # `--help` and argument errors answer at once.
 if TYPE_CHECKING:
+    from graders.autograde.registry import Registry
     from graders.instructor.course import Course
     from graders.instructor.grading import Speed
     from graders.instructor.results import SubmissionResult
@@ -283,6 +284,15 @@ def _variant_exams(course_root: Path) -> list[str]:
     return [str(name) for name in config.InjectProbes.get("variant_assignments", [])]
 
 
+def _course_questions(root: Path) -> "Registry":
+    """The questions of the course in `root` (the package its config names), or the default
+    package's where `root` is no course (an author's checkout)."""
+    from graders.autograde.registry import registry
+    from graders.instructor.course import Course
+
+    return Course.open(root).questions if (root / "nbgrader_config.py").is_file() else registry()
+
+
 def variant_exam(course_root: Path, assignment: str) -> int:
     """Write a variant exam's source notebook and turn its grading on in the course config."""
     from graders.practice import notebook
@@ -293,7 +303,7 @@ def variant_exam(course_root: Path, assignment: str) -> int:
             f"error: {assignment!r} cannot be a variant exam's name (letters, digits, _ . -)", file=sys.stderr
         )
         return 2
-    print(f"wrote {notebook.write(course_root, assignment)}")
+    print(f"wrote {notebook.write(course_root, assignment, _course_questions(course_root))}")
     exams = _variant_exams(course_root)
     if assignment not in exams:
         with (course_root / "nbgrader_config.py").open("a") as f:
@@ -396,12 +406,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "practice-notebook":
         from graders.practice import notebook
 
-        print(f"wrote {notebook.write(args.course.resolve())}")
+        print(f"wrote {notebook.write(args.course.resolve(), questions=_course_questions(args.course))}")
         return 0
     if args.command == "check":
-        from graders.autograde.registry import registry
-
-        lines, broken = registry().report()
+        lines, broken = _course_questions(args.course).report()
         print("\n".join(lines))
         print(f"{broken} question(s) with problems" if broken else "every question is well declared")
         return 1 if broken else 0
@@ -414,7 +422,8 @@ def _run(args: argparse.Namespace) -> int:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         secret = course_secret(args.course.resolve())
         exams = frozenset(_variant_exams(args.course))
-        service.serve(args.host, args.port, secret, args.log, args.hub, args.socket, exams)
+        questions = _course_questions(args.course)
+        service.serve(args.host, args.port, secret, args.log, args.hub, args.socket, exams, questions)
         return 0
     import warnings
 

@@ -18,7 +18,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders.autograde.model import Part
-from graders.autograde.registry import registry
+from graders.autograde.registry import Registry, registry
 from graders.practice import variants
 from graders.practice.state import ASSIGNMENT, STATE_FILE
 from graders.practice.tasks import label
@@ -96,9 +96,11 @@ def _test_cell(part: Part, checks: bool) -> NotebookNode:
     return cell
 
 
-def build(course_root: Path, assignment: str = ASSIGNMENT) -> NotebookNode:
+def build(course_root: Path, assignment: str = ASSIGNMENT, questions: Registry | None = None) -> NotebookNode:
     """The practice notebook; or, for another `assignment`, a variant exam: the same tasks on
-    each student's own numbers (keyed by the exam), with no checks and no new variants."""
+    each student's own numbers (keyed by the exam), with no checks and no new variants. Of the
+    course's questions, or of `questions`."""
+    questions = questions or registry()
     checks = assignment == ASSIGNMENT
     client = "practice" if checks else "exam"
     exam = _exam_cells(course_root)
@@ -108,10 +110,10 @@ def build(course_root: Path, assignment: str = ASSIGNMENT) -> NotebookNode:
     else:
         nb.cells = [new_markdown_cell(EXAM_INTRO), new_code_cell(EXAM_SETUP.format(assignment=assignment))]
     by_question: dict[str, list[Part]] = {}
-    for part in variants.parts():
+    for part in variants.parts(questions):
         by_question.setdefault(part.question, []).append(part)
     for question, parts in by_question.items():
-        declared = registry().question(question)
+        declared = questions.question(question)
         overrides = declared.practice_solutions
         heading, _, _ = (declared.practice_task or "").partition("\n")
         nb.cells += [new_markdown_cell(heading), new_code_cell(f"{client}.task({label(parts[0].title)!r})")]
@@ -144,8 +146,8 @@ def path(course_root: Path, assignment: str = ASSIGNMENT) -> Path:
     return course_root / "source" / assignment / f"{name}.ipynb"
 
 
-def write(course_root: Path, assignment: str = ASSIGNMENT) -> Path:
+def write(course_root: Path, assignment: str = ASSIGNMENT, questions: Registry | None = None) -> Path:
     target = path(course_root, assignment)
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build(course_root, assignment), target)
+    nbformat.write(build(course_root, assignment, questions), target)
     return target

@@ -30,6 +30,7 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from graders.autograde.registry import Registry, registry
 from graders.practice import checking, tasks, variants
 from graders.practice.state import ASSIGNMENT, MAX_RETRY, signature
 
@@ -80,8 +81,10 @@ class Service:
         identify=None,
         requests_per_minute: int = REQUESTS_PER_MINUTE,
         exams: frozenset[str] = frozenset(),
+        questions: Registry | None = None,
     ) -> None:
         self.secret, self.log, self.identify, self.exams = secret, log, identify, exams
+        self.questions = questions or registry()
         self.limits = {"check": per_minute, "request": requests_per_minute}
         self.recent: dict[tuple[str, str], deque] = defaultdict(deque)
         self.lock = threading.Lock()
@@ -100,11 +103,11 @@ class Service:
                 "retry": retry,
                 "seed": variants.seed(student, retry, self.secret),
                 "signature": signature(self.secret, student, retry),
-                "givens": variants.shown(student, retry, self.secret),
-                "tasks": tasks.texts(student, retry, self.secret),
+                "givens": variants.shown(student, retry, self.secret, questions=self.questions),
+                "tasks": tasks.texts(student, retry, self.secret, questions=self.questions),
             }
         if path == "/probes":
-            return checking.probes(student, retry, self.secret)
+            return checking.probes(student, retry, self.secret, self.questions)
         if path == "/check":
             answers = body.get("answers")
             if not isinstance(answers, dict):
@@ -114,7 +117,7 @@ class Service:
                 raise RequestError("only must be a list of grade ids")
             self._admit(student, "check")
             records = checking.verdicts(
-                student, retry, self.secret, answers, None if only is None else set(only)
+                student, retry, self.secret, answers, None if only is None else set(only), self.questions
             )
             self._write_log(student, retry, records)
             return {"verdicts": [_shown(r) for r in records]}
@@ -132,8 +135,8 @@ class Service:
             "student": student,
             "retry": 0,
             "seed": variants.seed(student, 0, self.secret, assignment),
-            "givens": variants.shown(student, 0, self.secret, assignment),
-            "tasks": tasks.texts(student, 0, self.secret, assignment),
+            "givens": variants.shown(student, 0, self.secret, assignment, self.questions),
+            "tasks": tasks.texts(student, 0, self.secret, assignment, self.questions),
         }
 
     def _admit(self, student: str, kind: str) -> None:
@@ -254,8 +257,9 @@ def serve(
     hub: bool = False,
     socket_path: Path | None = None,
     exams: frozenset[str] = frozenset(),
+    questions: Registry | None = None,
 ) -> None:
-    service = Service(secret, log, identify=HubIdentity() if hub else None, exams=exams)
+    service = Service(secret, log, identify=HubIdentity() if hub else None, exams=exams, questions=questions)
     if socket_path is not None:
         server: socketserver.BaseServer = UnixHTTPServer(str(socket_path), handler(service))
         where = f"unix:{socket_path}"
