@@ -63,7 +63,7 @@ def test_a_kinds_option_given_to_another_kind_is_refused_by_name(tmp_path):
     done = run_graders(
         course,
         "new-question",
-        "pool_kind",
+        "never_written",
         "--notebook",
         "part1_exam_questions",
         "--kind",
@@ -74,4 +74,4 @@ def test_a_kinds_option_given_to_another_kind_is_refused_by_name(tmp_path):
         done.returncode == 2
         and "--integer is an option of --kind number, not of --kind choice" in done.stderr
     )
-    assert not (REPO / "graders" / "questions" / "pool_kind.py").exists()  # nothing written
+    assert not (REPO / "graders" / "questions" / "never_written.py").exists()  # nothing written

