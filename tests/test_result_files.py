@@ -4,7 +4,9 @@ xunit plugin's JUnit schema, the class report, and the feedback in a browser wit
 network. Also the CI workflow under a linter, and an LMS zip graded with one command."""
 
 import base64
+import csv
 import html
+import io
 import json
 import re
 import shutil
@@ -294,3 +296,11 @@ def test_an_lms_zip_in_canvas_naming_is_graded_with_one_command(tmp_path):
     assert results["lovelaceada"]["score"] == full and 0 < results["wencai"]["score"] < full
     bad = run_graders(course, "grade", "--zip", str(tmp_path / "missing.zip"))
     assert bad.returncode == 2 and "no zip at" in bad.stderr
+
+
+def test_the_grades_csv_lists_each_assignments_students_by_id(demo, demo_results):
+    """nbgrader's export lists students in the order they reached the gradebook, which three
+    workers vary from run to run; the CSV lists them by id, every one, each once."""
+    rows = list(csv.DictReader(io.StringIO(_read(demo[0], "grades.csv"))))
+    ids = [row["student_id"] for row in rows]
+    assert ids == sorted(demo_results), ids

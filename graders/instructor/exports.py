@@ -172,19 +172,22 @@ def markdown(results: list[SubmissionResult]) -> str:
 
 
 def nbgrader_csv(course: Course, path: Path, not_graded: set[tuple[str, str]] = frozenset()) -> None:
-    """nbgrader's own CSV export, with no score where a submission could not be graded
-    (`not_graded`: its (assignment, student) pairs): nbgrader would write the 0 it holds."""
+    """nbgrader's own CSV export, each assignment's students by id (nbgrader lists them in the
+    order they reached the gradebook, which parallel grading varies), with no score where a
+    submission could not be graded (`not_graded`: its (assignment, student) pairs): nbgrader
+    would write the 0 it holds."""
     with course.gradebook() as gb:
         CsvExportPlugin(config=course.config, to=str(path)).export(gb)
-    if not not_graded:
-        return
     with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
+        reader = csv.DictReader(f)
+        rows, fields = list(reader), list(reader.fieldnames or [])
+    order = {a: i for i, a in enumerate(dict.fromkeys(r["assignment"] for r in rows))}
+    rows.sort(key=lambda r: (order[r["assignment"]], r["student_id"]))
     for row in rows:
         if (row["assignment"], row["student_id"]) in not_graded:
             row.update(raw_score="", late_submission_penalty="", score="")
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 
