@@ -238,7 +238,10 @@ def _hand_over_service_certificates():
     from jupyterhub.spawner import LocalProcessSpawner
 
     async def create_certs(self):
-        return await LocalProcessSpawner.move_certs(self, await LocalProcessSpawner.create_certs(self))
+        paths = await LocalProcessSpawner.create_certs(self)
+        if not self.user.name:  # a service run as the hub's own account: they are its already
+            return paths
+        return await LocalProcessSpawner.move_certs(self, paths)
 
     _ServiceSpawner.create_certs = create_certs
 
