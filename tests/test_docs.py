@@ -72,6 +72,22 @@ def test_the_readme_is_a_front_door():
         assert (REPO / link).is_file(), link
 
 
+def test_every_test_the_security_model_names_is_one_and_every_attack_is_named():
+    """docs/security.md says which test shows each of its lines: each named test exists, and
+    each attack on the hub classroom (tests/test_hub.py, after its attacks' heading) is named."""
+    model = (REPO / "docs" / "security.md").read_text()
+    named = set(re.findall(r"`(test_\w+)`", model))
+    defined = {
+        name
+        for path in (REPO / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)
+    }
+    assert named and named <= defined, sorted(named - defined)
+    hub = (REPO / "tests" / "test_hub.py").read_text()
+    attacks = set(re.findall(r"^def (test_\w+)", hub.split("# The attacks on the classroom", 1)[1], re.M))
+    assert attacks and attacks <= named, sorted(attacks - named)
+
+
 SHELL = ("", "bash", "sh", "console")  # the code blocks that hold commands
 
 
