@@ -69,6 +69,7 @@ ANSWERS = {
     "cvtbob": "def linear_forward(x, W, b):\n    return x @ W.T\n",  # the bias forgotten
 }
 SHOTS = REPO / "test-artifacts" / "hub"
+DETACHED = "sleep 86413"  # what a student's kernel starts in a session of its own
 PRACTICE = """\
 import json
 from cvexam_student.practice import Practice
@@ -103,6 +104,19 @@ kernel = get_connection_info(unpack=True)
 tried["kernel transport"] = kernel["transport"]
 tried["kernel sockets in my home"] = kernel["ip"].startswith(os.path.expanduser("~") + "/")
 tried["limits"] = {n: resource.getrlimit(getattr(resource, "RLIMIT_" + n.upper()))[0] for n in LIMITS}
+seen = {}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            line = f.read(200).replace(b"\\0", b" ").decode(errors="replace").strip()
+        with open(f"/proc/{pid}/comm") as f:
+            seen[pid] = (os.stat(f"/proc/{pid}").st_uid, line or f.read().strip())
+    except OSError:
+        pass
+tried["others' processes in sight"] = sorted(c for uid, c in seen.values() if uid != os.getuid())[:5]
+import subprocess
+subprocess.Popen(DETACHED.split(), start_new_session=True, stdin=subprocess.DEVNULL,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print("ISOLATION " + json.dumps(tried))
 """
 # A student's markdown answer that, rendered as it was written, would act as the instructor
@@ -290,7 +304,8 @@ def _home(user: str) -> Path:
 
 def _probe(page, user: str, paths: dict[str, str], name: str) -> dict:
     """Run PROBE in the student's own kernel (a scratch notebook in their home)."""
-    code = f"PATHS = {json.dumps(json.dumps(paths))}\nLIMITS = {list(config.STUDENT_LIMITS)!r}\n" + PROBE
+    code = f"PATHS = {json.dumps(json.dumps(paths))}\nLIMITS = {list(config.STUDENT_LIMITS)!r}\n"
+    code += f"DETACHED = {DETACHED!r}\n" + PROBE
     return _run_in_kernel(page, user, code, name, "ISOLATION")
 
 
@@ -380,6 +395,9 @@ def classroom(tmp_path_factory):
         except subprocess.TimeoutExpired:
             hub.kill()
         log.close()
+        time.sleep(1)
+        left = subprocess.run(["pgrep", "-u", "cvtalice", "-f", DETACHED], capture_output=True, text=True)
+        seen["detached process left"] = left.stdout.split()
         removed = subprocess.run(
             [sys.executable, "-m", "graders.classroom", "hub", "--remove", "--prefix", str(PREFIX)],
             env=env(),
@@ -532,7 +550,7 @@ def test_validate_runs_in_the_students_environment(classroom):
 
 
 def test_a_student_cannot_reach_the_key_the_gradebook_or_anothers_work(classroom):
-    tried = {k: v for k, v in classroom["probe"].items() if not k.startswith(("kernel", "limits"))}
+    tried = {k: v for k, v in classroom["probe"].items() if not k.startswith(("kernel", "limits", "others'"))}
     assert tried.pop("import graders") == "ModuleNotFoundError"
     assert tried.pop("torch").startswith("2.13.0")  # the exam's libraries are there
     assert tried == {what: "PermissionError" for what in tried}, tried
@@ -602,6 +620,18 @@ def test_internal_traffic_is_mutual_tls_that_no_stranger_passes(classroom):
 
 def test_each_students_server_runs_under_limits(classroom):
     assert classroom["probe"]["limits"] == config.STUDENT_LIMITS
+
+
+def test_a_student_sees_her_own_processes_only(classroom):
+    """A student's server has a PID namespace of its own: no other user's command line (the
+    hub's, the practice service's, another student's kernel) is in sight in her /proc."""
+    assert classroom["probe"]["others' processes in sight"] == []
+
+
+def test_a_process_a_student_detaches_ends_with_her_server(classroom):
+    """Started with setsid from her kernel, it used to outlive the hub (and could take a
+    classroom port at the next start); it ends with her server's namespace."""
+    assert classroom["detached process left"] == []
 
 
 def test_each_student_fetches_and_reads_only_their_own_feedback(classroom):

@@ -106,6 +106,7 @@ def test_the_hub_config_runs_each_role_from_its_own_environment(tmp_path):
         "/usr/bin/prlimit",
         *limits,
         "--",
+        *config.OWN_PROCESSES,
         "/envs/students/bin/jupyterhub-singleuser",
     ]
     assert spawned["ann"].environment["PATH"].startswith("/envs/students/bin:")

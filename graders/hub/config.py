@@ -30,6 +30,13 @@ CONFIG_MODE = 0o640
 # util-linux's prlimit): processes of the account, address space per process (a kernel with
 # torch needs about 1.5 GiB), bytes per written file, open files per process.
 STUDENT_LIMITS = {"nproc": 256, "as": 4 * 1024**3, "fsize": 512 * 1024**2, "nofile": 1024}
+# Each student's server sees its own processes only: bubblewrap (unprivileged, in a user
+# namespace) gives it a PID namespace and a /proc of its own, the file system otherwise as it
+# is. Other users' command lines and environments are out of sight without remounting the
+# machine's /proc `hidepid`, and what the server started (a process detached with setsid
+# included) ends with it.
+OWN_PROCESSES = ["/usr/bin/bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc"]
+OWN_PROCESSES += ["--die-with-parent", "--"]
 
 
 @dataclass(frozen=True)
@@ -186,7 +193,7 @@ def hub_config(s: HubSettings) -> str:
         if notebook_dir:  # nbgrader finds the course's config in the server's working folder
             server = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', notebook_dir, *server]
         return {
-            "limits": [],
+            "confined": [],
             "cmd": server,
             "environment": {
                 "PATH": f"{env / 'bin'}:/usr/local/bin:/usr/bin:/bin",
@@ -201,7 +208,7 @@ def hub_config(s: HubSettings) -> str:
     }
     roles["student"]["environment"]["CVEXAM_PRACTICE_URL"] = f"unix:{layout.practice_socket}"
     limits = [f"--{name}={value}" for name, value in STUDENT_LIMITS.items()]
-    roles["student"]["limits"] = ["/usr/bin/prlimit", *limits, "--"]
+    roles["student"]["confined"] = ["/usr/bin/prlimit", *limits, "--", *OWN_PROCESSES]
     practice = {
         "name": "cvexam-practice",
         "user": practice_service(layout.course_id),  # its own account, not root's (the hub's)
@@ -264,8 +271,8 @@ c.JupyterHub.load_groups = {{
 }}
 
 # Each server runs as its Linux account (LocalProcessSpawner), from its role's environment:
-# students' has no grading code, and runs under limits (prlimit); instructors' starts in the
-# course folder.
+# students' has no grading code and runs under limits (prlimit), seeing its own processes only
+# (bwrap); instructors' starts in the course folder.
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.default_url = "/lab"
 # JupyterLab's app object in the page, for scripts that drive it (the browser tests).
@@ -278,7 +285,7 @@ ROLES = {roles!r}
 
 def by_role(spawner):
     role = ROLES["instructor" if spawner.user.name in INSTRUCTORS else "student"]
-    spawner.cmd = role["limits"] + role["cmd"]
+    spawner.cmd = role["confined"] + role["cmd"]
     spawner.environment = dict(role["environment"])
     if role["notebook_dir"]:
         spawner.notebook_dir = role["notebook_dir"]
@@ -287,6 +294,6 @@ def by_role(spawner):
 c.Spawner.pre_spawn_hook = by_role
 
 # The practice checks (python -m graders practice-service), run by the hub: the students'
-# kernels reach it on loopback and are known by their server's hub token.
+# kernels reach it on its Unix socket and are known by their server's hub token.
 c.JupyterHub.services = [{practice!r}]
 '''
