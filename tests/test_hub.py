@@ -46,7 +46,8 @@ from lab_driver import (
     wait_ready,
 )
 
-from graders.hub import accounts, config, ports
+from graders.hub import accounts, config, disks, ports
+from graders.hub import cli as hub_cli
 from graders.practice import state, variants
 
 practice_client = __import__("cvexam_student.practice").practice
@@ -113,6 +114,8 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
             seen[pid] = (os.stat(f"/proc/{pid}").st_uid, line or f.read().strip())
     except OSError:
         pass
+disk = os.statvfs(os.path.expanduser("~"))
+tried["home disk"] = disk.f_blocks * disk.f_frsize
 tried["others' processes in sight"] = sorted(c for uid, c in seen.values() if uid != os.getuid())[:5]
 import subprocess
 subprocess.Popen(DETACHED.split(), start_new_session=True, stdin=subprocess.DEVNULL,
@@ -550,7 +553,11 @@ def test_validate_runs_in_the_students_environment(classroom):
 
 
 def test_a_student_cannot_reach_the_key_the_gradebook_or_anothers_work(classroom):
-    tried = {k: v for k, v in classroom["probe"].items() if not k.startswith(("kernel", "limits", "others'"))}
+    tried = {
+        k: v
+        for k, v in classroom["probe"].items()
+        if not k.startswith(("kernel", "limits", "others'", "home disk"))
+    }
     assert tried.pop("import graders") == "ModuleNotFoundError"
     assert tried.pop("torch").startswith("2.13.0")  # the exam's libraries are there
     assert tried == {what: "PermissionError" for what in tried}, tried
@@ -620,6 +627,13 @@ def test_internal_traffic_is_mutual_tls_that_no_stranger_passes(classroom):
 
 def test_each_students_server_runs_under_limits(classroom):
     assert classroom["probe"]["limits"] == config.STUDENT_LIMITS
+
+
+def test_a_students_home_is_a_disk_of_its_own(classroom):
+    """Her files are limited in total by the classroom's default (a full home is hers alone):
+    no quota on the machine's file system needed (tests/test_hub_setup.py fills one)."""
+    size = hub_cli.build_parser().get_default("student_disk")
+    assert 0.9 * disks.parse_size(size) <= classroom["probe"]["home disk"] <= disks.parse_size(size)
 
 
 def test_a_student_sees_her_own_processes_only(classroom):

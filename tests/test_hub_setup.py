@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -17,7 +18,7 @@ from helpers import REPO
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from graders.hub import cli, config, environments, ports, roster
+from graders.hub import cli, config, disks, environments, ports, roster
 
 
 def _roster(tmp_path: Path, text: str) -> Path:
@@ -275,3 +276,51 @@ def test_the_environments_kernels_have_the_debugger_off(tmp_path):
     spec_file.write_text('{"argv": ["python"], "metadata": {"debugger": true}}')
     environments._no_debugger(tmp_path)
     assert json.loads(spec_file.read_text())["metadata"]["debugger"] is False
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a disk needs root")
+def test_a_students_home_is_a_disk_of_its_own_that_fills_alone():
+    """A student who fills her home fills her own disk (ENOSPC), not the machine's; her files
+    stay on it across a restart (unmounted, mounted again) and it is let go at removal."""
+    fill = (
+        "import errno\n"
+        "try:\n"
+        "    for i in range(100):\n"
+        "        with open(f'big{i}', 'wb') as f:\n"
+        "            f.write(bytes(16 * 2**20))\n"
+        "except OSError as e:\n"
+        "    print(errno.errorcode[e.errno], i)\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="cvexam-test-disk-") as folder:  # one "nobody" can enter
+        top = Path(folder)
+        top.chmod(0o755)
+        home, image = top / "home" / "nobody", top / "disks" / "nobody.img"
+        home.mkdir(parents=True)
+        (home / ".bashrc").write_text("# the account's first files\n")
+        try:
+            assert disks.ensure(image, home, disks.parse_size("64M"), "nobody") is True
+            assert home in disks.mounted(top)
+            assert sorted(p.name for p in home.iterdir()) == [".bashrc"]  # no lost+found
+            assert (home.stat().st_uid, home.stat().st_mode & 0o777) == (65534, 0o700)
+            done = subprocess.run(
+                ["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c", fill],
+                cwd=home,
+                capture_output=True,
+                text=True,
+            )
+            assert done.stdout.split()[:1] == ["ENOSPC"], done.stdout + done.stderr
+            assert 2 <= int(done.stdout.split()[1]) <= 4  # 64M less the file system's own
+            assert disks.unmount_all(top) == [home]
+            assert not (home / "big0").exists()  # her files were on her disk
+            assert disks.ensure(image, home, disks.parse_size("64M"), "nobody") is False
+            assert (home / "big0").stat().st_size == 16 * 2**20  # and are again
+        finally:
+            disks.unmount_all(top)
+        assert disks.mounted(top) == []
+
+
+@pytest.mark.parametrize("text", ["2 apples", "10M", "-1G"])
+def test_a_disk_size_that_is_not_one_is_refused_with_how_to_write_it(text):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--student-disk", text])
+    assert disks.parse_size("0") == 0 and disks.parse_size("2G") == 2 * 1024**3

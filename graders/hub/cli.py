@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graders.hub import accounts, config, environments, ports, roster
+from graders.hub import accounts, config, disks, environments, ports, roster
 from graders.instructor.course import Course
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,6 +104,14 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
             new_passwords[person.id] = person.password
     if new_passwords:
         accounts.set_passwords(new_passwords)
+    if args.student_disk:
+        made_now = [
+            p.id
+            for p in people
+            if disks.ensure(layout.disks / f"{p.id}.img", layout.homes / p.id, args.student_disk, p.id)
+        ]
+        size = f"{args.student_disk / 1024**3:g} GiB"
+        print(f"classroom: each student's home a disk of its own ({size}; {len(made_now)} made now)")
     state["students"] = sorted(set(state["students"]) | {p.id for p in people})
     state["instructors"] = sorted(set(state["instructors"]) | set(instructors))
     _save_state(layout, state)
@@ -178,11 +186,20 @@ def remove(args: argparse.Namespace) -> int:
     _stop_orphaned_proxy(prefix / "hub" / config.PROXY_PID)
     # and the practice service a dead hub left (it runs with --course <prefix>/courses/...)
     subprocess.run(["pkill", "-TERM", "-f", "--", f"--course {re.escape(str(prefix))}/courses/"], check=False)
+    for point in disks.unmount_all(prefix):
+        print(f"classroom: unmounted {point}")
     for line in accounts.remove(state["made"]):
         print(f"classroom: removed {line}")
     subprocess.run(["rm", "-rf", str(prefix)], check=True)
     print(f"classroom: removed {prefix}, its environments included")
     return 0
+
+
+def _size(text: str) -> int:
+    try:
+        return disks.parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the hub's port on 127.0.0.1; it takes the next two too (its API, the proxy's)",
     )
     parser.add_argument("--course-id", help="default: the course id of this repo's nbgrader_config.py")
+    parser.add_argument(
+        "--student-disk",
+        type=_size,
+        default="2G",
+        metavar="SIZE",
+        help="each student's home a disk of its own of this size, e.g. 500M, 2G; 0: none "
+        "(default: %(default)s)",
+    )
     parser.add_argument(
         "--reset-passwords", action="store_true", help="set the roster's passwords on existing accounts too"
     )

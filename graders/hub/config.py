@@ -59,6 +59,11 @@ class Layout:
         return self.prefix / "home"
 
     @property
+    def disks(self) -> Path:
+        """The students' homes as disk images (graders/hub/disks.py): root only."""
+        return self.prefix / "disks"
+
+    @property
     def hub(self) -> Path:
         """The hub's own state and the passwords: root only."""
         return self.prefix / "hub"

@@ -1,0 +1,78 @@
+"""Each student's home is a file system of its own (run as root): an ext4 image under
+`<prefix>/disks`, sparse, loop-mounted `nodev,nosuid` on the home. A student's files are
+limited in total (a full disk is theirs alone, never the machine's or the gradebook's)
+without turning on quotas for the machine's own file system, which would remount it.
+
+The images outlive the hub (they are the students' homes): `ensure` mounts a home again at
+the next start, and `unmount_all` lets go of them before `hub --remove` deletes them.
+"""
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from graders.hub.accounts import HOME_MODE
+
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+MOUNT_OPTIONS = "loop,nodev,nosuid"
+
+
+def parse_size(text: str) -> int:
+    """'2G', '300M', '0' (no disk of its own) -> bytes."""
+    found = re.fullmatch(r"\s*(\d+)\s*([KMG]?)i?B?\s*", text.upper())
+    if not found:
+        raise ValueError(f"{text!r} is not a size: write it as 2G, 500M or 0")
+    size = int(found[1]) * SIZE_UNITS[found[2]]
+    if 0 < size < 64 * 1024**2:
+        raise ValueError(f"{text!r} is too small for a home (at least 64M, or 0 for none)")
+    return size
+
+
+def _run(*command: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
+
+
+def mounted(prefix: Path) -> list[Path]:
+    """The file systems mounted under `prefix`, deepest first."""
+    points = []
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), line.split()[1])
+        if Path(point).is_relative_to(prefix):
+            points.append(Path(point))
+    return sorted(points, key=lambda p: len(p.parts), reverse=True)
+
+
+def ensure(image: Path, home: Path, size: int, owner: str) -> bool:
+    """`home` on its own disk `image` of `size` bytes, made (with what `home` holds) the first
+    time; mounted if it is not. True if it was made now."""
+    made = not image.exists()
+    if made:
+        image.parent.mkdir(mode=0o700, exist_ok=True)
+        with image.open("wb") as f:
+            f.truncate(size)  # sparse: a disk costs what its student writes
+        image.chmod(0o600)
+        _run("mkfs.ext4", "-q", "-F", "-m", "0", "-L", owner[:16], str(image))
+        with tempfile.TemporaryDirectory(dir=image.parent) as staging:
+            _run("mount", "-o", MOUNT_OPTIONS, str(image), staging)
+            try:
+                (Path(staging) / "lost+found").rmdir()
+                _run("cp", "-a", f"{home}/.", staging)  # the account's first files (/etc/skel)
+            finally:
+                _run("umount", staging)
+    if home not in mounted(home):
+        _run("mount", "-o", MOUNT_OPTIONS, str(image), str(home))
+    _run("chown", f"{owner}:", str(home))
+    home.chmod(HOME_MODE)
+    return made
+
+
+def unmount_all(prefix: Path) -> list[Path]:
+    """Let go of every file system under `prefix` (lazily: one still in use goes when its
+    last process ends)."""
+    points = mounted(prefix)
+    for point in points:
+        _run("umount", "--lazy", str(point))
+    return points
