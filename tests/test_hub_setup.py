@@ -312,7 +312,8 @@ def test_a_students_home_is_a_disk_of_its_own_that_fills_alone():
             assert 2 <= int(done.stdout.split()[1]) <= 4  # 64M less the file system's own
             assert disks.unmount_all(top) == [home]
             assert not (home / "big0").exists()  # her files were on her disk
-            assert disks.ensure(image, home, disks.parse_size("64M"), "nobody") is False
+            # at the next start (a reboot, a roster of late students), every student's again
+            assert disks.ensure_homes(top / "disks", top / "home", ["nobody"], 64 * 2**20) == []
             assert (home / "big0").stat().st_size == 16 * 2**20  # and are again
         finally:
             disks.unmount_all(top)

@@ -104,15 +104,11 @@ def setup(args: argparse.Namespace) -> tuple[config.HubSettings, dict]:
             new_passwords[person.id] = person.password
     if new_passwords:
         accounts.set_passwords(new_passwords)
-    if args.student_disk:
-        made_now = [
-            p.id
-            for p in people
-            if disks.ensure(layout.disks / f"{p.id}.img", layout.homes / p.id, args.student_disk, p.id)
-        ]
+    state["students"] = sorted(set(state["students"]) | {p.id for p in people})
+    if args.student_disk:  # every student's, the roster's of earlier runs too (after a reboot)
+        made_now = disks.ensure_homes(layout.disks, layout.homes, state["students"], args.student_disk)
         size = f"{args.student_disk / 1024**3:g} GiB"
         print(f"classroom: each student's home a disk of its own ({size}; {len(made_now)} made now)")
-    state["students"] = sorted(set(state["students"]) | {p.id for p in people})
     state["instructors"] = sorted(set(state["instructors"]) | set(instructors))
     _save_state(layout, state)
     if new_passwords:

@@ -71,6 +71,12 @@ def ensure(image: Path, home: Path, size: int, owner: str) -> bool:
     return made
 
 
+def ensure_homes(images: Path, homes: Path, students: list[str], size: int) -> list[str]:
+    """Every student's home on its disk (`images/<id>.img` on `homes/<id>`); the students
+    whose disk was made now."""
+    return [s for s in students if ensure(images / f"{s}.img", homes / s, size, s)]
+
+
 def unmount_all(prefix: Path) -> list[Path]:
     """Let go of every file system under `prefix` (lazily: one still in use goes when its
     last process ends)."""
