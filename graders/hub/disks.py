@@ -49,21 +49,23 @@ def ensure(image: Path, home: Path, size: int, owner: str) -> bool:
     """`home` on its own disk `image` of `size` bytes, made (with what `home` holds) the first
     time; mounted if it is not. True if it was made now."""
     made = not image.exists()
-    if made:
+    if made:  # made aside and renamed when whole: a failed start leaves no half-made disk
         image.parent.mkdir(mode=0o700, exist_ok=True)
-        with image.open("wb") as f:
+        new = image.with_name(image.name + ".new")
+        with new.open("wb") as f:
             f.truncate(size)  # sparse: a disk costs what its student writes
-        image.chmod(0o600)
+        new.chmod(0o600)
         # no blocks kept for root, a 4 MB journal (mkfs's default for 2G, 64 MB, would be most
         # of what an untouched home costs: 5 MB a student with it)
-        _run("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-L", owner[:16], str(image))
+        _run("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-L", owner[:16], str(new))
         with tempfile.TemporaryDirectory(dir=image.parent) as staging:
-            _run("mount", "-o", MOUNT_OPTIONS, str(image), staging)
+            _run("mount", "-o", MOUNT_OPTIONS, str(new), staging)
             try:
                 (Path(staging) / "lost+found").rmdir()
                 _run("cp", "-a", f"{home}/.", staging)  # the account's first files (/etc/skel)
             finally:
                 _run("umount", staging)
+        new.rename(image)
     if home not in mounted(home):
         _run("mount", "-o", MOUNT_OPTIONS, str(image), str(home))
     _run("chown", f"{owner}:", str(home))
