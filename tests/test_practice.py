@@ -353,6 +353,20 @@ def test_malformed_requests_get_a_400_not_a_dropped_connection(server, capfd):
     assert "practice checks: 400 POST /variant" in capfd.readouterr().err  # a log line for each
 
 
+def test_a_client_that_hangs_up_costs_a_log_line_not_a_traceback(capfd):
+    """A kernel that stopped waiting (a busy exam day): the service answers into a closed
+    connection; it says so in one line and answers nothing more."""
+    handler = service.handler(service.Service(SECRET, None))
+    body = json.dumps({"student": "hal"}).encode()
+    ours, theirs = socket.socketpair()
+    theirs.sendall(b"POST /probes HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    theirs.close()  # hung up: the request is there to read, the answer goes nowhere
+    with ours:
+        handler(ours, ("kernel", 0), None)
+    err = capfd.readouterr().err
+    assert err.strip() == "practice checks: the client hung up (BrokenPipeError)", err
+
+
 def test_every_endpoint_is_rate_limited_per_student():
     limited = service.Service(SECRET, None, requests_per_minute=5)
     for _ in range(5):

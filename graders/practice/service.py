@@ -190,6 +190,13 @@ def handler(service: Service) -> type[BaseHTTPRequestHandler]:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "").rstrip("/")  # when reached through the hub
 
     class Handler(BaseHTTPRequestHandler):
+        def handle(self) -> None:
+            """A client that hangs up (a kernel that stopped waiting) costs a log line."""
+            try:
+                super().handle()
+            except ConnectionError as error:
+                print(f"practice checks: the client hung up ({type(error).__name__})", file=sys.stderr)
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             """Alive (JupyterHub asks before it routes to a service)."""
             self._send(200, {"service": "cvexam practice checks", "post": ["/variant", "/probes", "/check"]})
@@ -213,6 +220,8 @@ def handler(service: Service) -> type[BaseHTTPRequestHandler]:
                 self._refuse(error.status, str(error))
             except RecursionError:
                 self._refuse(400, "the answers are nested too deeply")
+            except ConnectionError:
+                raise  # no one to answer (handle)
             except Exception as error:  # noqa: BLE001 (one bad request never takes the service down)
                 self._refuse(500, f"the service failed on this request ({type(error).__name__})")
 
