@@ -20,7 +20,8 @@ def instructors_group(course_id: str) -> str:
     return f"formgrade-{course_id}"
 
 
-def _run(*command: str, stdin: str | None = None) -> None:
+def run(*command: str, stdin: str | None = None) -> None:
+    """Run a system command (as root); its error output, if it fails, as a RuntimeError."""
     done = subprocess.run(command, input=stdin, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
@@ -44,16 +45,16 @@ def ensure_group(name: str, made: dict) -> None:
     try:
         grp.getgrnam(name)
     except KeyError:
-        _run("groupadd", name)
+        run("groupadd", name)
         made["groups"].append(name)
 
 
 def ensure_user(name: str, home: Path, primary_group: str, made: dict) -> None:
     """An account with a home folder only it can enter, in `primary_group`."""
     if exists(name):
-        _run("usermod", "-g", primary_group, name)
+        run("usermod", "-g", primary_group, name)
     else:
-        _run(
+        run(
             "useradd",
             "--create-home",
             "--home-dir",
@@ -70,7 +71,7 @@ def ensure_user(name: str, home: Path, primary_group: str, made: dict) -> None:
 
 
 def set_passwords(passwords: dict[str, str]) -> None:
-    _run("chpasswd", stdin="".join(f"{name}:{password}\n" for name, password in passwords.items()))
+    run("chpasswd", stdin="".join(f"{name}:{password}\n" for name, password in passwords.items()))
 
 
 def remove(made: dict) -> list[str]:
@@ -79,13 +80,13 @@ def remove(made: dict) -> list[str]:
     for name in made["users"]:
         if exists(name):
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
-            _run("userdel", "--remove", name)
+            run("userdel", "--remove", name)
             gone.append(f"user {name}")
     for name in made["groups"]:
         try:
             grp.getgrnam(name)
         except KeyError:
             continue
-        _run("groupdel", name)
+        run("groupdel", name)
         gone.append(f"group {name}")
     return gone

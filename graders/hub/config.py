@@ -35,8 +35,10 @@ STUDENT_LIMITS = {"nproc": 256, "as": 4 * 1024**3, "fsize": 512 * 1024**2, "nofi
 # is. Other users' command lines and environments are out of sight without remounting the
 # machine's /proc `hidepid`, and what the server started (a process detached with setsid
 # included) ends with it.
-OWN_PROCESSES = ["/usr/bin/bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc"]
-OWN_PROCESSES += ["--die-with-parent", "--"]
+OWN_PROCESSES = [
+    *("/usr/bin/bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc"),
+    *("--die-with-parent", "--"),
+]
 
 
 @dataclass(frozen=True)

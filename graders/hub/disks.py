@@ -8,11 +8,10 @@ the next start, and `unmount_all` lets go of them before `hub --remove` deletes 
 """
 
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
-from graders.hub.accounts import HOME_MODE
+from graders.hub.accounts import HOME_MODE, run
 
 SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 MOUNT_OPTIONS = "loop,nodev,nosuid"
@@ -27,12 +26,6 @@ def parse_size(text: str) -> int:
     if 0 < size < 64 * 1024**2:
         raise ValueError(f"{text!r} is too small for a home (at least 64M, or 0 for none)")
     return size
-
-
-def _run(*command: str) -> None:
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
 
 
 def mounted(prefix: Path) -> list[Path]:
@@ -57,18 +50,18 @@ def ensure(image: Path, home: Path, size: int, owner: str) -> bool:
         new.chmod(0o600)
         # no blocks kept for root, a 4 MB journal (mkfs's default for 2G, 64 MB, would be most
         # of what an untouched home costs: 5 MB a student with it)
-        _run("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-L", owner[:16], str(new))
+        run("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-L", owner[:16], str(new))
         with tempfile.TemporaryDirectory(dir=image.parent) as staging:
-            _run("mount", "-o", MOUNT_OPTIONS, str(new), staging)
+            run("mount", "-o", MOUNT_OPTIONS, str(new), staging)
             try:
                 (Path(staging) / "lost+found").rmdir()
-                _run("cp", "-a", f"{home}/.", staging)  # the account's first files (/etc/skel)
+                run("cp", "-a", f"{home}/.", staging)  # the account's first files (/etc/skel)
             finally:
-                _run("umount", staging)
+                run("umount", staging)
         new.rename(image)
-    if home not in mounted(home):
-        _run("mount", "-o", MOUNT_OPTIONS, str(image), str(home))
-    _run("chown", f"{owner}:", str(home))
+    if not home.is_mount():
+        run("mount", "-o", MOUNT_OPTIONS, str(image), str(home))
+    run("chown", f"{owner}:", str(home))
     home.chmod(HOME_MODE)
     return made
 
@@ -84,5 +77,5 @@ def unmount_all(prefix: Path) -> list[Path]:
     last process ends)."""
     points = mounted(prefix)
     for point in points:
-        _run("umount", "--lazy", str(point))
+        run("umount", "--lazy", str(point))
     return points
